@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What lets the header-only parsers in bpf/lib compile both as BPF (clang
+ * -target bpf) and as ordinary userspace C (unit tests, fuzzers, tools).
+ */
+#ifndef EGRESS_BPF_COMPAT_H
+#define EGRESS_BPF_COMPAT_H
+
+#include <linux/types.h>
+
+#ifdef __bpf__
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <stdbool.h>
+#define EG_INLINE static __always_inline
+#define eg_ntohs(x) bpf_ntohs(x)
+#define eg_htons(x) bpf_htons(x)
+#define eg_ntohl(x) bpf_ntohl(x)
+#define eg_htonl(x) bpf_htonl(x)
+#define eg_memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
+#define eg_memset(d, c, n) __builtin_memset((d), (c), (n))
+#else
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <string.h>
+#define EG_INLINE static inline
+#define eg_ntohs(x) ntohs(x)
+#define eg_htons(x) htons(x)
+#define eg_ntohl(x) ntohl(x)
+#define eg_htonl(x) htonl(x)
+#define eg_memcpy(d, s, n) memcpy((d), (s), (n))
+#define eg_memset(d, c, n) memset((d), (c), (n))
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+#endif
+
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#endif
+#ifndef unlikely
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+
+#endif /* EGRESS_BPF_COMPAT_H */

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The BPF/userspace ABI of egressd: every struct, constant and map name that
+ * the BPF programs and the userspace code (egressd, egressctl, egress-replay,
+ * tests) share. Fixed-width types and explicit padding only; userspace checks
+ * the sizes below at compile time.
+ *
+ * Addresses are always 16 bytes: IPv6 as is, IPv4 as an IPv4-mapped IPv6
+ * address (::ffff:a.b.c.d), so one LPM trie and one flow table serve both.
+ */
+#ifndef EGRESS_ABI_H
+#define EGRESS_ABI_H
+
+#include <linux/types.h>
+
+/* ---- sizes: every map and program limit lives here ---------------------- */
+
+#define EGRESS_MAX_SANDBOXES		4096	/* sandbox ids 1..MAX-1 */
+#define EGRESS_MAX_RULE_SLOTS		(2 * EGRESS_MAX_SANDBOXES + 16)
+#define EGRESS_MAX_IP_RULES		(1 << 21) /* per slot and action */
+#define EGRESS_FLOWS_PER_SANDBOX	16384
+#define EGRESS_MAX_SRC_ADDRS		(8 * EGRESS_MAX_SANDBOXES)
+#define EGRESS_RATELIMIT_ENTRIES	65536
+#define EGRESS_RINGBUF_BYTES		(8 << 20)
+#define EGRESS_MAX_EXT_HDRS		8	/* IPv6 extension headers walked */
+#define EGRESS_HOST_MAX			256	/* 253 + NUL, rounded */
+
+/* Pinned objects (egressd): directory under the bpffs mount. */
+#define EGRESS_PIN_DIR			"/sys/fs/bpf/egressd"
+
+/* Map names as created by the BPF object (and pinned under EGRESS_PIN_DIR). */
+#define EGRESS_MAP_SANDBOXES		"sandboxes"
+#define EGRESS_MAP_IP_RULES		"ip_rules"
+#define EGRESS_MAP_FLOWS		"flows"
+#define EGRESS_MAP_SRC_ADDRS		"src_addrs"
+#define EGRESS_MAP_RATELIMIT		"event_rl"
+#define EGRESS_MAP_EVENTS		"events"
+#define EGRESS_MAP_STATS		"stats"
+
+/* ---- policy vocabulary --------------------------------------------------- */
+
+enum egress_mode {
+	EGRESS_MODE_ALLOW_ALL	= 0,
+	EGRESS_MODE_WARN	= 1,
+	EGRESS_MODE_DENY	= 2,
+	EGRESS_MODE_DENY_ALL	= 3,
+	EGRESS_MODE__MAX,
+};
+
+enum egress_verdict {
+	EGRESS_ALLOWED	= 0,
+	EGRESS_DENIED	= 1,
+};
+
+enum egress_action {
+	EGRESS_ACT_ALLOW = 0,
+	EGRESS_ACT_DENY	 = 1,
+	EGRESS_ACT__MAX,
+};
+
+/* Which scope a deciding rule came from. */
+enum egress_scope {
+	EGRESS_SCOPE_NONE	= 0,	/* the mode's default decided */
+	EGRESS_SCOPE_ALWAYS	= 1,
+	EGRESS_SCOPE_GLOBAL	= 2,
+	EGRESS_SCOPE_SANDBOX	= 3,
+	EGRESS_SCOPE__MAX,
+};
+
+/* Why a decision came out as it did. Names in lib/names.c. */
+enum egress_reason {
+	EGRESS_REASON_ALLOW_RULE = 0,	/* an allow rule matched */
+	EGRESS_REASON_MODE_ALLOW,	/* allow-all mode */
+	EGRESS_REASON_ICMP,		/* ICMP is allowed */
+	EGRESS_REASON_INBOUND,		/* reply on a connection opened from outside */
+	EGRESS_REASON_NOT_ALLOWLISTED,	/* default deny */
+	EGRESS_REASON_DENY_RULE,
+	EGRESS_REASON_DENY_ALL,
+	EGRESS_REASON_FRAGMENT,
+	EGRESS_REASON_PARSE_FAILURE,
+	EGRESS_REASON_SPOOFED_SOURCE,
+	EGRESS_REASON_VLAN,
+	EGRESS_REASON_ETHERTYPE,
+	EGRESS_REASON_SOURCE_ROUTE,
+	EGRESS_REASON_IP_OPTIONS,
+	EGRESS_REASON_FLOW_TABLE_FULL,
+	EGRESS_REASON_UNBOUND_ADDRESS,
+	EGRESS_REASON_INVALID_NAME,
+	EGRESS_REASON_HELLO_TOO_LARGE,
+	EGRESS_REASON_QUIC_BLOCKED,
+	EGRESS_REASON_DOT_BLOCKED,
+	EGRESS_REASON__MAX,
+};
+
+/* The protocol an event names: what the flow turned out to carry. */
+enum egress_proto {
+	EGRESS_PROTO_OTHER = 0,	/* any other IP protocol: see l4proto */
+	EGRESS_PROTO_TCP,
+	EGRESS_PROTO_UDP,
+	EGRESS_PROTO_ICMP,
+	EGRESS_PROTO_TLS,
+	EGRESS_PROTO_HTTP,
+	EGRESS_PROTO_DNS,
+	EGRESS_PROTO_QUIC,
+	EGRESS_PROTO_DOT,
+	EGRESS_PROTO_ARP,
+	EGRESS_PROTO_L2,	/* a frame rejected before L3 */
+	EGRESS_PROTO__MAX,
+};
+
+/* ---- maps ----------------------------------------------------------------- */
+
+/*
+ * sandboxes: HASH, key = host-side ifindex (__u32). The value is replaced
+ * whole by userspace, so a packet always sees one consistent version of it.
+ * Rule slots are indexes into ip_rules (slot * 2 + action); a policy change
+ * that touches many rules is built in a fresh slot and switched to by one
+ * update of this value.
+ */
+#define EGRESS_SB_F_CHECK_MAC	(1U << 0)	/* source MAC must equal mac */
+#define EGRESS_SB_F_CHECK_IP	(1U << 1)	/* source IP must be in src_addrs */
+
+#define EGRESS_SLOT_NONE	0xffff
+
+struct egress_sandbox {
+	__u32 id;		/* 1..EGRESS_MAX_SANDBOXES-1 */
+	__u32 generation;	/* policy generation, bumped on every change */
+	__u8  mode;		/* enum egress_mode, resolved (never "inherit") */
+	__u8  flags;		/* EGRESS_SB_F_* */
+	__u8  mac[6];
+	__u16 slot[EGRESS_SCOPE__MAX];	/* indexed by enum egress_scope; [0] unused */
+	__u32 event_window_ms;	/* repeats within this window collapse; 0 = off */
+};
+
+/*
+ * ip_rules: ARRAY_OF_MAPS, index = slot * 2 + action, inner map an LPM trie
+ * keyed by egress_lpm_key with an egress_ip_rule value. An empty index means
+ * no rules of that action in that slot.
+ */
+struct egress_lpm_key {
+	__u32 prefixlen;	/* 0..128; IPv4 /n is 96 + n */
+	__u8  addr[16];
+};
+
+struct egress_ip_rule {
+	__u32 rule_id;
+};
+
+/* src_addrs: HASH, the source addresses a sandbox may use (--ip). */
+struct egress_src_key {
+	__u32 sandbox_id;
+	__u8  addr[16];
+};
+
+/*
+ * flows: ARRAY_OF_MAPS indexed by sandbox id; each inner map is an LRU hash
+ * of that sandbox's flows alone, so one sandbox cannot evict another's.
+ * The key is oriented from the sandbox: saddr/sport are the guest's side.
+ */
+struct egress_flow_key {
+	__u8  saddr[16];
+	__u8  daddr[16];
+	__u16 sport;		/* host byte order; ICMP echo: identifier */
+	__u16 dport;
+	__u8  l4proto;
+	__u8  pad[3];
+};
+
+enum egress_flow_state {
+	EGRESS_FLOW_DECIDED = 0,
+};
+
+#define EGRESS_FLOW_F_INBOUND	(1U << 0)	/* opened from outside (tc saw it) */
+#define EGRESS_FLOW_F_WOULD_DENY (1U << 1)
+
+struct egress_flow {
+	__u64 decided_ns;		/* when the verdict was made (ktime) */
+	__u32 generation;	/* sandbox generation the verdict was made under */
+	__u32 rule_id;
+	__u8  verdict;		/* enum egress_verdict, as enforced */
+	__u8  reason;
+	__u8  scope;
+	__u8  state;		/* enum egress_flow_state */
+	__u8  flags;		/* EGRESS_FLOW_F_* */
+	__u8  proto;		/* enum egress_proto */
+	__u8  pad[10];
+};
+
+/*
+ * event_rl: LRU hash that collapses repeated events of one sandbox. The
+ * first event of a key in a window is emitted; repeats within the window
+ * are counted and the next emitted event of that key carries them in
+ * `count`.
+ */
+struct egress_rl_key {
+	__u32 sandbox_id;
+	__u8  verdict;
+	__u8  reason;
+	__u8  proto;
+	__u8  l4proto;
+	__u8  daddr[16];
+	__u16 dport;
+	__u8  pad[6];
+};
+
+struct egress_rl_val {
+	__u64 window_start_ns;
+	__u64 suppressed;	/* repeats not yet reported */
+};
+
+/* stats: PERCPU_ARRAY of __u64, indexed by enum egress_stat. */
+enum egress_stat {
+	EGRESS_STAT_EVENTS_EMITTED = 0,	/* events written to the ring */
+	EGRESS_STAT_EVENTS_LOST,	/* ring reservation failed */
+	EGRESS_STAT_EVENTS_SUPPRESSED,	/* collapsed into a later event */
+	EGRESS_STAT_FLOW_INSERT_FAILED,
+	EGRESS_STAT_RL_INSERT_FAILED,
+	EGRESS_STAT_NO_FLOW_TABLE,	/* sandbox without a flow map */
+	EGRESS_STAT_RST_SENT,
+	EGRESS_STAT__MAX,
+};
+
+/* ---- events (ring buffer "events") ---------------------------------------- */
+
+#define EGRESS_EV_F_WOULD_DENY	(1U << 0)	/* warn mode: denied if enforced */
+
+struct egress_event {
+	__u64 ts_boot_ns;	/* bpf_ktime_get_boot_ns() */
+	__u32 sandbox_id;
+	__u32 generation;
+	__u32 rule_id;		/* 0: the mode's default */
+	__u32 count;		/* decisions this event stands for (>= 1) */
+	__u16 sport;		/* host byte order */
+	__u16 dport;
+	__u8  verdict;		/* enum egress_verdict, as enforced */
+	__u8  flags;		/* EGRESS_EV_F_* */
+	__u8  mode;
+	__u8  proto;		/* enum egress_proto */
+	__u8  l4proto;		/* IPPROTO_* (0 for non-IP) */
+	__u8  family;		/* 4, 6 or 0 for non-IP */
+	__u8  reason;
+	__u8  scope;		/* enum egress_scope of the deciding rule */
+	__u8  saddr[16];
+	__u8  daddr[16];
+	__u16 host_len;		/* bytes of host used, 0: none */
+	__u8  pad[10];
+	char  host[EGRESS_HOST_MAX];
+};
+
+#ifndef __bpf__
+#include <assert.h>
+static_assert(sizeof(struct egress_sandbox) == 28, "egress_sandbox ABI");
+static_assert(sizeof(struct egress_lpm_key) == 20, "egress_lpm_key ABI");
+static_assert(sizeof(struct egress_src_key) == 20, "egress_src_key ABI");
+static_assert(sizeof(struct egress_flow_key) == 40, "egress_flow_key ABI");
+static_assert(sizeof(struct egress_flow) == 32, "egress_flow ABI");
+static_assert(sizeof(struct egress_rl_key) == 32, "egress_rl_key ABI");
+static_assert(sizeof(struct egress_rl_val) == 16, "egress_rl_val ABI");
+static_assert(sizeof(struct egress_event) == 80 + EGRESS_HOST_MAX,
+	      "egress_event ABI");
+#endif
+
+#endif /* EGRESS_ABI_H */

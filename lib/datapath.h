@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The loaded BPF data path and everything userspace does to its maps:
+ * sandboxes, rule slots, flow tables, events and counters. egressd,
+ * egress-replay, the tests and the benchmarks all go through this, so they
+ * all run the very programs egressd attaches.
+ *
+ * Every function returns 0 (or a count) on success and -errno on failure;
+ * none of them logs.
+ */
+#ifndef EGRESS_DATAPATH_H
+#define EGRESS_DATAPATH_H
+
+#include <stddef.h>
+#include <egress/abi.h>
+
+#include "policy.h"
+
+struct egress_dp;
+
+struct egress_dp_opts {
+	size_t sz;		/* sizeof(struct egress_dp_opts) */
+};
+
+int egress_dp_open(struct egress_dp **out, const struct egress_dp_opts *opts);
+void egress_dp_close(struct egress_dp *dp);
+int egress_dp_xdp_fd(const struct egress_dp *dp);
+int egress_dp_tc_fd(const struct egress_dp *dp);
+
+/* --- rule slots (see struct egress_sandbox) ----------------------------- */
+int egress_dp_slot_alloc(struct egress_dp *dp, __u16 *slot);
+void egress_dp_slot_free(struct egress_dp *dp, __u16 slot);
+int egress_dp_ip_rule_add(struct egress_dp *dp, __u16 slot, __u8 action,
+			  const struct egress_lpm_key *key, __u32 rule_id);
+int egress_dp_ip_rule_del(struct egress_dp *dp, __u16 slot, __u8 action,
+			  const struct egress_lpm_key *key);
+/* Loads every rule of p that the data path knows into slot. */
+int egress_dp_slot_load(struct egress_dp *dp, __u16 slot,
+			const struct egress_policy *p);
+
+/* --- sandboxes ----------------------------------------------------------- */
+int egress_dp_flow_table_create(struct egress_dp *dp, __u32 sandbox_id,
+				__u32 max_flows);
+int egress_dp_flow_table_delete(struct egress_dp *dp, __u32 sandbox_id);
+int egress_dp_sandbox_set(struct egress_dp *dp, __u32 ifindex,
+			  const struct egress_sandbox *sb);
+int egress_dp_sandbox_get(struct egress_dp *dp, __u32 ifindex,
+			  struct egress_sandbox *sb);
+int egress_dp_sandbox_del(struct egress_dp *dp, __u32 ifindex);
+int egress_dp_src_addr_add(struct egress_dp *dp, __u32 sandbox_id,
+			   const __u8 addr[16]);
+
+/* --- running frames through the programs (BPF_PROG_TEST_RUN) ------------- */
+struct egress_run {
+	const void *frame;
+	__u32 len;
+	__u32 ifindex;		/* the interface the frame is seen on */
+	void *out;		/* the frame as the program left it (optional) */
+	__u32 out_size;		/* in: room at out; out: bytes written */
+	__u32 action;		/* XDP_* or TC_ACT_* */
+};
+int egress_dp_run_xdp(struct egress_dp *dp, struct egress_run *run);
+int egress_dp_run_tc(struct egress_dp *dp, struct egress_run *run);
+
+/* --- events and counters ------------------------------------------------- */
+typedef int (*egress_event_fn)(void *ctx, const struct egress_event *e);
+int egress_dp_events_subscribe(struct egress_dp *dp, egress_event_fn fn,
+			       void *ctx);
+/* Hands every waiting event to the subscriber; returns how many. */
+int egress_dp_events_consume(struct egress_dp *dp);
+int egress_dp_events_poll(struct egress_dp *dp, int timeout_ms);
+/* Sums the per-CPU counters into out[EGRESS_STAT__MAX]. */
+int egress_dp_stats(struct egress_dp *dp, __u64 *out);
+
+#endif /* EGRESS_DATAPATH_H */

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "policy.h"
+
+#define EGRESS_POLICY_FILE_MAX (64 << 20)
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int egress_policy_add_rule(struct egress_policy *p, const struct egress_rule *r)
+{
+	struct egress_rule *n;
+
+	n = realloc(p->rules, (p->n_rules + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	p->rules = n;
+	p->rules[p->n_rules++] = *r;
+	return 0;
+}
+
+static int parse_rules(const cJSON *arr, __u8 action, __u32 *next_id,
+		       struct egress_policy *p, char *err, size_t errlen)
+{
+	const char *key = action == EGRESS_ACT_ALLOW ? "allow" : "deny";
+	char why[512];
+	const cJSON *it;
+	int ret;
+
+	if (!cJSON_IsArray(arr))
+		return fail(err, errlen, "\"%s\" must be an array of rules", key);
+	cJSON_ArrayForEach(it, arr) {
+		struct egress_rule r;
+
+		if (!cJSON_IsString(it))
+			return fail(err, errlen, "\"%s\" must hold only strings", key);
+		ret = egress_rule_parse(it->valuestring, action, &r, why, sizeof(why));
+		if (ret)
+			return fail(err, errlen, "\"%s\": %s", key, why);
+		r.id = (*next_id)++;
+		ret = egress_policy_add_rule(p, &r);
+		if (ret)
+			return fail(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+static int parse_profiles(const cJSON *arr, struct egress_policy *p,
+			  char *err, size_t errlen)
+{
+	const cJSON *it;
+	size_t n = 0;
+
+	if (!cJSON_IsArray(arr))
+		return fail(err, errlen, "\"profiles\" must be an array of names");
+	p->profiles = calloc(cJSON_GetArraySize(arr) + 1, sizeof(*p->profiles));
+	if (!p->profiles)
+		return fail(err, errlen, "out of memory");
+	cJSON_ArrayForEach(it, arr) {
+		const char *s = cJSON_GetStringValue(it);
+
+		if (!s || !*s || strlen(s) >= EGRESS_PROFILE_NAME_MAX ||
+		    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(s))
+			return fail(err, errlen,
+				    "\"profiles\": '%s' is not a profile name",
+				    s ? s : "(not a string)");
+		strcpy(p->profiles[n++], s);
+	}
+	p->n_profiles = n;
+	return 0;
+}
+
+static int parse_resolvers(const cJSON *arr, struct egress_policy *p,
+			   char *err, size_t errlen)
+{
+	char why[256];
+	const cJSON *it;
+	size_t n = 0;
+
+	if (!cJSON_IsArray(arr))
+		return fail(err, errlen, "\"resolvers\" must be an array of addresses");
+	p->resolvers = calloc(cJSON_GetArraySize(arr) + 1, sizeof(*p->resolvers));
+	if (!p->resolvers)
+		return fail(err, errlen, "out of memory");
+	cJSON_ArrayForEach(it, arr) {
+		const char *s = cJSON_GetStringValue(it);
+
+		if (!s)
+			return fail(err, errlen, "\"resolvers\" must hold only strings");
+		if (egress_addr_parse(s, p->resolvers[n], why, sizeof(why)))
+			return fail(err, errlen, "\"resolvers\": %s", why);
+		n++;
+	}
+	p->n_resolvers = n;
+	p->has_resolvers = true;
+	return 0;
+}
+
+int egress_policy_parse(const char *text, __u32 first_id,
+			struct egress_policy *p, char *err, size_t errlen)
+{
+	__u32 next_id = first_id;
+	const cJSON *it;
+	cJSON *root;
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	root = cJSON_Parse(text);
+	if (!root)
+		return fail(err, errlen, "not valid JSON (near '%.20s')",
+			    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+	if (!cJSON_IsObject(root)) {
+		ret = fail(err, errlen, "a policy must be a JSON object");
+		goto out;
+	}
+	cJSON_ArrayForEach(it, root) {
+		if (!strcmp(it->string, "mode")) {
+			const char *m = cJSON_GetStringValue(it);
+
+			if (!m || egress_mode_parse(m, &p->mode)) {
+				ret = fail(err, errlen,
+					   "\"mode\" must be one of allow-all, warn, deny (enforce), deny-all");
+				goto out;
+			}
+			p->has_mode = true;
+		} else if (!strcmp(it->string, "allow")) {
+			ret = parse_rules(it, EGRESS_ACT_ALLOW, &next_id, p, err, errlen);
+		} else if (!strcmp(it->string, "deny")) {
+			ret = parse_rules(it, EGRESS_ACT_DENY, &next_id, p, err, errlen);
+		} else if (!strcmp(it->string, "profiles")) {
+			ret = parse_profiles(it, p, err, errlen);
+		} else if (!strcmp(it->string, "resolvers")) {
+			ret = parse_resolvers(it, p, err, errlen);
+		} else {
+			ret = fail(err, errlen, "unknown key \"%s\"", it->string);
+		}
+		if (ret)
+			goto out;
+	}
+out:
+	cJSON_Delete(root);
+	if (ret)
+		egress_policy_free(p);
+	return ret;
+}
+
+int egress_policy_load(const char *path, __u32 first_id,
+		       struct egress_policy *p, char *err, size_t errlen)
+{
+	char why[512];
+	size_t n = 0, cap = 0;
+	char *buf = NULL;
+	FILE *f;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	f = fopen(path, "re");
+	if (!f)
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 65536;
+			nb = cap > EGRESS_POLICY_FILE_MAX ? NULL : realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return fail(err, errlen, "%s: too large", path);
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, 4096, f);
+
+		n += got;
+		if (got < 4096)
+			break;
+	}
+	if (ferror(f)) {
+		ret = fail(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	buf[n] = '\0';
+	ret = egress_policy_parse(buf, first_id, p, why, sizeof(why));
+	if (ret)
+		fail(err, errlen, "%s: %s", path, why);
+out:
+	fclose(f);
+	free(buf);
+	return ret;
+}
+
+char *egress_policy_to_json(const struct egress_policy *p)
+{
+	cJSON *root = cJSON_CreateObject(), *allow, *deny;
+	char buf[64];
+	char *out = NULL;
+
+	if (!root)
+		return NULL;
+	if (p->has_mode &&
+	    !cJSON_AddStringToObject(root, "mode", egress_mode_name(p->mode)))
+		goto out;
+	allow = cJSON_AddArrayToObject(root, "allow");
+	deny = cJSON_AddArrayToObject(root, "deny");
+	if (!allow || !deny)
+		goto out;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		cJSON *s = cJSON_CreateString(p->rules[i].pattern);
+
+		if (!s)
+			goto out;
+		cJSON_AddItemToArray(p->rules[i].action == EGRESS_ACT_ALLOW ? allow : deny, s);
+	}
+	if (p->n_profiles) {
+		cJSON *arr = cJSON_AddArrayToObject(root, "profiles");
+
+		for (size_t i = 0; arr && i < p->n_profiles; i++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(p->profiles[i]));
+	}
+	if (p->has_resolvers) {
+		cJSON *arr = cJSON_AddArrayToObject(root, "resolvers");
+
+		for (size_t i = 0; arr && i < p->n_resolvers; i++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(
+				egress_addr_str(p->resolvers[i], buf, sizeof(buf))));
+	}
+	out = cJSON_PrintUnformatted(root);
+out:
+	cJSON_Delete(root);
+	return out;
+}
+
+void egress_policy_free(struct egress_policy *p)
+{
+	free(p->rules);
+	free(p->profiles);
+	free(p->resolvers);
+	memset(p, 0, sizeof(*p));
+}
