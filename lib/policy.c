@@ -119,7 +119,15 @@ int egress_policy_parse(const char *text, __u32 first_id,
 	int ret = 0;
 
 	memset(p, 0, sizeof(*p));
-	root = cJSON_Parse(text);
+	for (const char *c = text; *c; c++) {
+		if (*c != '\\')
+			continue;
+		if (!strncmp(c + 1, "u0000", 5))
+			return fail(err, errlen, "a string holds a NUL character (\\u0000)");
+		if (c[1])
+			c++;
+	}
+	root = cJSON_ParseWithOpts(text, NULL, true);
 	if (!root)
 		return fail(err, errlen, "not valid JSON (near '%.20s')",
 			    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
@@ -128,6 +136,12 @@ int egress_policy_parse(const char *text, __u32 first_id,
 		goto out;
 	}
 	cJSON_ArrayForEach(it, root) {
+		for (const cJSON *prev = root->child; prev != it; prev = prev->next) {
+			if (!strcmp(prev->string, it->string)) {
+				ret = fail(err, errlen, "duplicate key \"%s\"", it->string);
+				goto out;
+			}
+		}
 		if (!strcmp(it->string, "mode")) {
 			const char *m = cJSON_GetStringValue(it);
 
@@ -195,6 +209,10 @@ int egress_policy_load(const char *path, __u32 first_id,
 		goto out;
 	}
 	buf[n] = '\0';
+	if (memchr(buf, '\0', n)) {
+		ret = fail(err, errlen, "%s: holds a NUL byte", path);
+		goto out;
+	}
 	ret = egress_policy_parse(buf, first_id, p, why, sizeof(why));
 	if (ret)
 		fail(err, errlen, "%s: %s", path, why);

@@ -70,6 +70,8 @@ int egress_prefix_parse(const char *text, struct egress_lpm_key *key,
 	if (slash)
 		buf[slash - text] = '\0';
 	ret = egress_addr_parse(buf, key->addr, err, errlen);
+	if (ret && slash)
+		return fail(err, errlen, "'%s' is not a valid address or CIDR", text);
 	if (ret)
 		return ret;
 	v4 = egress_addr_is_v4(key->addr) && !strchr(buf, ':');
@@ -141,10 +143,12 @@ const char *egress_prefix_str(const struct egress_lpm_key *key, char *buf,
 
 static bool looks_like_address(const char *s)
 {
+	const char *slash = strchr(s, '/');
+
 	if (strchr(s, ':'))
 		return true;
-	/* digits, dots and a slash only: meant as IPv4 */
-	return strspn(s, "0123456789./") == strlen(s);
+	/* digits and dots, then maybe a prefix: meant as IPv4 */
+	return strspn(s, "0123456789.") == (slash ? (size_t)(slash - s) : strlen(s));
 }
 
 int egress_rule_parse(const char *text, __u8 action, struct egress_rule *r,
