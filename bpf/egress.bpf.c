@@ -183,6 +183,7 @@ __noinline int xdp_parse(struct xdp_md *ctx, struct pkt *p)
 {
 	if (!p)
 		return PARSE_ERR_TRUNCATED;
+	p->frame_len = bpf_xdp_get_buff_len(ctx);
 	return parse_frame(p, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
 }
 
@@ -273,6 +274,7 @@ int tc_to_sandbox(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, want);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
+	p.frame_len = skb->len;
 	if (parse_frame(&p, data, data_end))
 		return TC_ACT_OK;
 

@@ -52,6 +52,9 @@ struct pkt {
 	__u8  pad;
 	__u8  arp_sha[6];	/* ARP: sender hardware address */
 	__u8  pad2[2];
+	__u32 frame_len;	/* the whole frame, fragments of an xdp.frags or
+				 * non-linear buffer included (data_end covers
+				 * only the linear part) */
 	__u32 l3_off;		/* offset of the IP header from data */
 	__u32 l4_off;		/* offset of the L4 header (when PKT_F_FRAG clear) */
 	__u32 l4_len;		/* IP payload bytes, as the IP header says */
@@ -119,9 +122,14 @@ EG_INLINE int parse_l4(struct pkt *p, void *data, void *data_end)
 		if ((void *)(uh + 1) > data_end)
 			return PARSE_ERR_TRUNCATED;
 		ul = eg_ntohs(uh->len);
-		/* UDP length 0 is a jumbogram only; we never see those */
-		if (ul < sizeof(*uh) || ul > p->l4_len)
+		/*
+		 * UDP length 0 is a jumbogram only; we never see those. A
+		 * first fragment holds only part of the datagram.
+		 */
+		if (ul < sizeof(*uh) || (ul > p->l4_len && !(p->flags & PKT_F_FRAG)))
 			return PARSE_ERR_TRUNCATED;
+		if (ul > p->l4_len)
+			ul = p->l4_len;
 		p->sport = eg_ntohs(uh->source);
 		p->dport = eg_ntohs(uh->dest);
 		p->payload_off = p->l4_off + sizeof(*uh);
@@ -162,15 +170,14 @@ EG_INLINE int parse_ipv4(struct pkt *p, void *data, void *data_end)
 		return PARSE_ERR_TRUNCATED;
 	if (iph->version != 4 || iph->ihl < 5)
 		return PARSE_ERR_TRUNCATED;
-	hl = iph->ihl * 4;
-	tot = eg_ntohs(iph->tot_len);
-	if (tot < hl || data + p->l3_off + tot > data_end)
-		return PARSE_ERR_TRUNCATED;
-
 	p->family = 4;
 	p->l4proto = iph->protocol;
 	addr_from_v4(p->saddr, iph->saddr);
 	addr_from_v4(p->daddr, iph->daddr);
+	hl = iph->ihl * 4;
+	tot = eg_ntohs(iph->tot_len);
+	if (tot < hl || p->l3_off + tot > p->frame_len)
+		return PARSE_ERR_TRUNCATED;
 	p->l4_off = p->l3_off + hl;
 	p->l4_len = tot - hl;
 
@@ -214,13 +221,12 @@ EG_INLINE int parse_ipv6(struct pkt *p, void *data, void *data_end)
 		return PARSE_ERR_TRUNCATED;
 	if (ip6->version != 6)
 		return PARSE_ERR_TRUNCATED;
-	end = p->l3_off + sizeof(*ip6) + eg_ntohs(ip6->payload_len);
-	if (data + end > data_end)
-		return PARSE_ERR_TRUNCATED;
-
 	p->family = 6;
 	eg_memcpy(p->saddr, &ip6->saddr, 16);
 	eg_memcpy(p->daddr, &ip6->daddr, 16);
+	end = p->l3_off + sizeof(*ip6) + eg_ntohs(ip6->payload_len);
+	if (end > p->frame_len)
+		return PARSE_ERR_TRUNCATED;
 	nh = ip6->nexthdr;
 	off = p->l3_off + sizeof(*ip6);
 
@@ -277,11 +283,15 @@ EG_INLINE int parse_ipv6(struct pkt *p, void *data, void *data_end)
 /*
  * Parses one Ethernet frame into *p. VLAN tags and ethertypes other than
  * IPv4, IPv6 and ARP are errors: the guest has no business sending them.
+ * p->frame_len is the whole frame's length when the caller knows it (a
+ * multi-buffer frame), 0 when [data, data_end) is all of it.
  */
 EG_INLINE int parse_frame(struct pkt *p, void *data, void *data_end)
 {
 	struct ethhdr *eth = data;
 
+	if (!p->frame_len)
+		p->frame_len = data_end - data;
 	if ((void *)(eth + 1) > data_end)
 		return PARSE_ERR_TRUNCATED;
 	eg_memcpy(p->smac, eth->h_source, 6);
