@@ -19,6 +19,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 EG_INLINE __u8 pkt_proto(const struct pkt *p)
 {
+	if (p->eth_proto == ETH_P_ARP)
+		return EGRESS_PROTO_ARP;
 	switch (p->l4proto) {
 	case IPPROTO_TCP:
 		return EGRESS_PROTO_TCP;
@@ -32,14 +34,20 @@ EG_INLINE __u8 pkt_proto(const struct pkt *p)
 	}
 }
 
-/* What a sandbox may always send: DHCP client and ICMPv6 ND/MLD. */
+/*
+ * What a sandbox may always send: DHCP client discovery (broadcast, or to
+ * the all-DHCP-agents group) and ICMPv6 ND/MLD. Unicast DHCP (renewals) is
+ * ordinary traffic: the lease is rebound by broadcast if policy denies it.
+ */
 EG_INLINE bool always_passes(const struct pkt *p)
 {
 	if (p->flags & PKT_F_FRAG)
 		return false;
 	if (p->l4proto == IPPROTO_UDP)
-		return (p->family == 4 && p->sport == 68 && p->dport == 67) ||
-		       (p->family == 6 && p->sport == 546 && p->dport == 547);
+		return (p->family == 4 && p->sport == 68 && p->dport == 67 &&
+			*(const __u32 *)(p->daddr + 12) == 0xffffffff) ||
+		       (p->family == 6 && p->sport == 546 && p->dport == 547 &&
+			p->daddr[0] == 0xff && p->daddr[1] == 0x02);
 	if (p->l4proto == EG_IPPROTO_ICMPV6) {
 		__u8 t = p->icmp_type;
 

@@ -25,7 +25,7 @@ EG_INLINE bool ip_rule_lookup(__u16 slot, __u32 action, const __u8 *addr,
 		return false;
 	eg_memcpy(key.addr, addr, 16);
 	r = bpf_map_lookup_elem(trie, &key);
-	if (!r)
+	if (!r || (r->v6_only && addr_is_v4(addr)))
 		return false;
 	*rule_id = r->rule_id;
 	return true;
@@ -39,7 +39,7 @@ EG_INLINE bool ip_rule_lookup(__u16 slot, __u32 action, const __u8 *addr,
 EG_INLINE bool ip_policy(const struct egress_sandbox *sb, const __u8 *daddr,
 			 struct decision *d)
 {
-	static const __u8 order[4][2] = {
+	const __u8 order[4][2] = {
 		{ EGRESS_SCOPE_ALWAYS, EGRESS_ACT_DENY },
 		{ EGRESS_SCOPE_ALWAYS, EGRESS_ACT_ALLOW },
 		{ EGRESS_SCOPE_GLOBAL, EGRESS_ACT_DENY },

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "datapath.h"
+#include "rule.h"
 #include "egress.skel.h"
 
 #define N_TRIES (EGRESS_MAX_RULE_SLOTS * 2)
@@ -135,7 +136,10 @@ static int trie_fd(struct egress_dp *dp, __u16 slot, __u8 action, bool create)
 int egress_dp_ip_rule_add(struct egress_dp *dp, __u16 slot, __u8 action,
 			  const struct egress_lpm_key *key, __u32 rule_id)
 {
-	struct egress_ip_rule val = { .rule_id = rule_id };
+	struct egress_ip_rule val = {
+		.rule_id = rule_id,
+		.v6_only = !(egress_addr_is_v4(key->addr) && key->prefixlen >= 96),
+	};
 	int fd = trie_fd(dp, slot, action, true);
 
 	if (fd < 0)

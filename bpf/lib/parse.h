@@ -230,7 +230,12 @@ EG_INLINE int parse_ipv6(struct pkt *p, void *data, void *data_end)
 	nh = ip6->nexthdr;
 	off = p->l3_off + sizeof(*ip6);
 
-	for (int i = 0; i < EGRESS_MAX_EXT_HDRS; i++) {
+	/* an IPv4-mapped address has no business on the wire (RFC 4291) */
+	if (addr_is_v4(p->saddr) || addr_is_v4(p->daddr))
+		return PARSE_ERR_TRUNCATED;
+
+	/* up to EGRESS_MAX_EXT_HDRS extension headers, then the L4 header */
+	for (int i = 0; i <= EGRESS_MAX_EXT_HDRS; i++) {
 		struct eg_ipv6_opt *o = data + off;
 
 		switch (nh) {
@@ -263,8 +268,14 @@ EG_INLINE int parse_ipv6(struct pkt *p, void *data, void *data_end)
 			/* offset 0 and no M bit: an atomic fragment (RFC 6946) */
 			if (f->frag_off & eg_htons(0xfff9)) {
 				p->flags |= PKT_F_FRAG;
-				if (!(f->frag_off & eg_htons(0xfff8)))
-					p->flags |= PKT_F_FRAG_FIRST;
+				if (f->frag_off & eg_htons(0xfff8)) {
+					/* a later fragment: what follows is data */
+					p->l4proto = nh;
+					p->l4_off = off;
+					p->l4_len = end - off;
+					return PARSE_OK;
+				}
+				p->flags |= PKT_F_FRAG_FIRST;
 			}
 			continue;
 		}
@@ -272,8 +283,6 @@ EG_INLINE int parse_ipv6(struct pkt *p, void *data, void *data_end)
 			p->l4proto = nh;
 			p->l4_off = off;
 			p->l4_len = end - off;
-			if ((p->flags & PKT_F_FRAG) && !(p->flags & PKT_F_FRAG_FIRST))
-				return PARSE_OK;
 			return parse_l4(p, data, data_end);
 		}
 	}

@@ -144,6 +144,12 @@ struct egress_lpm_key {
 
 struct egress_ip_rule {
 	__u32 rule_id;
+	/*
+	 * An IPv6 prefix that covers ::ffff:0:0/96, where IPv4 lives: it must
+	 * not match IPv4 (any IPv4 rule is longer, so it would have won).
+	 */
+	__u8  v6_only;
+	__u8  pad[3];
 };
 
 /* src_addrs: HASH, the source addresses a sandbox may use (--ip). */
