@@ -145,8 +145,11 @@ __noinline int handle_flow(struct xdp_md *ctx, const struct egress_sandbox *sb,
 	eg_memcpy(key.daddr, p->daddr, 16);
 
 	f = bpf_map_lookup_elem(table, &key);
-	if (f && (f->generation == sb->generation ||
-		  (f->flags & EGRESS_FLOW_F_INBOUND))) {
+	if (f && (f->flags & EGRESS_FLOW_F_INBOUND)) {
+		/* replies to a connection from outside; deny-all stops even those */
+		return sb->mode == EGRESS_MODE_DENY_ALL ? XDP_DROP : XDP_PASS;
+	}
+	if (f && f->generation == sb->generation) {
 		if (f->verdict == EGRESS_ALLOWED)
 			return XDP_PASS;
 		return XDP_DROP;

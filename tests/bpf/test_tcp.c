@@ -515,6 +515,22 @@ static void inbound_flow_survives_policy_change(void **state)
 	assert_no_event(fx);
 }
 
+/* deny-all: nothing leaves, not even replies to a connection from outside. */
+static void inbound_flow_cut_by_deny_all(void **state)
+{
+	struct fx *fx = FX(state);
+	struct pkt_spec syn_in = spec_tcp(PEER4, 50007, GUEST4, 22, TH_SYN);
+	struct pkt_spec synack = reversed(&syn_in, TH_SYN | TH_ACK);
+
+	assert_run_tc(fx, fx_tc(fx, &syn_in), TC_ACT_OK);
+	assert_run(fx, fx_xdp(fx, &synack), XDP_PASS);
+	fx_mode(fx, EGRESS_MODE_DENY_ALL);
+	assert_run(fx, fx_xdp(fx, &synack), XDP_DROP);
+	fx_mode(fx, EGRESS_MODE_DENY);
+	assert_run(fx, fx_xdp(fx, &synack), XDP_PASS);
+	assert_no_event(fx);
+}
+
 static void tc_never_drops(void **state)
 {
 	struct fx *fx = FX(state);
@@ -686,6 +702,7 @@ int main(int argc, char **argv)
 		fx_test(inbound_flow_is_that_connection_only),
 		fx_test(inbound_flow_is_per_sandbox),
 		fx_test(inbound_flow_survives_policy_change),
+		fx_test(inbound_flow_cut_by_deny_all),
 		fx_test(tc_never_drops),
 	};
 	const struct CMUnitTest gso[] = {
