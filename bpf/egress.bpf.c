@@ -14,6 +14,8 @@
 #include "policy.h"
 #include "event.h"
 #include "rst.h"
+#include "stream.h"
+#include "lib/name_hash.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -82,6 +84,12 @@ EG_INLINE int enforce(struct xdp_md *ctx, const struct pkt *p,
 	return XDP_DROP;
 }
 
+EG_INLINE void emit(const struct egress_sandbox *sb, const struct pkt *p,
+		    const struct decision *d, __u8 proto)
+{
+	event_emit(sb, p, d, proto, NULL);
+}
+
 /* A frame refused outright, in every mode: one (rate-limited) event. */
 EG_INLINE int refuse(const struct egress_sandbox *sb, const struct pkt *p,
 		     __u8 reason)
@@ -89,34 +97,350 @@ EG_INLINE int refuse(const struct egress_sandbox *sb, const struct pkt *p,
 	struct decision d;
 
 	decision_set(&d, EGRESS_DENIED, reason, EGRESS_SCOPE_NONE, 0);
-	event_emit(sb, p, &d, pkt_proto(p));
+	emit(sb, p, &d, pkt_proto(p));
 	return XDP_DROP;
 }
 
-/* Steps 3, 4 and 6-8 for the first packet of a flow (or a fragment). */
-EG_INLINE void decide(const struct egress_sandbox *sb, const struct pkt *p,
-		      struct decision *d)
+/*
+ * Decides by the destination address alone, per mode: what a flow that
+ * carries no name gets (UDP, ICMP, other protocols, fragments, TCP that
+ * turned out to carry no name).
+ */
+__noinline int decide_by_address(const struct egress_sandbox *sb,
+				 const struct pkt *p, struct decision *d)
 {
+	struct policy_matches m = {};
+
+	if (!sb || !p || !d)
+		return -1;
 	if (sb->mode == EGRESS_MODE_DENY_ALL) {
 		decision_set(d, EGRESS_DENIED, EGRESS_REASON_DENY_ALL,
 			     EGRESS_SCOPE_NONE, 0);
-		return;
+		return 0;
 	}
 	if (always_denied(sb, p->daddr, d))
-		return;
+		return 0;
 	if (pkt_proto(p) == EGRESS_PROTO_ICMP && !(p->flags & PKT_F_FRAG)) {
 		decision_set(d, EGRESS_ALLOWED, EGRESS_REASON_ICMP,
 			     EGRESS_SCOPE_NONE, 0);
-		return;
+		return 0;
 	}
 	if (sb->mode == EGRESS_MODE_ALLOW_ALL) {
 		decision_set(d, EGRESS_ALLOWED, EGRESS_REASON_MODE_ALLOW,
 			     EGRESS_SCOPE_NONE, 0);
-		return;
+		return 0;
 	}
-	if (!ip_policy(sb, p->daddr, d) && (p->flags & PKT_F_FRAG))
+	ip_matches(sb, p->daddr, &m);
+	if (!policy_combine(&m, d) && (p->flags & PKT_F_FRAG))
 		d->reason = EGRESS_REASON_FRAGMENT;
 	decision_apply_mode(d, sb->mode);
+	return 0;
+}
+
+/*
+ * The decision at a TCP flow's first packet, before any name. Returns 1
+ * when it is final (*d), 0 when the flow waits for its first payload: in
+ * warn and allow-all always (to name the host in the audit), in deny only
+ * when a name rule could still change the verdict; so with no name rule
+ * that could allow it, a SYN to an address no IP rule allows never leaves.
+ */
+__noinline int tcp_open_final(const struct egress_sandbox *sb,
+			      const struct pkt *p, struct decision *d)
+{
+	struct policy_matches m = {};
+	bool ruled;
+
+	if (!sb || !p || !d)
+		return 1;
+	if (sb->mode == EGRESS_MODE_DENY_ALL) {
+		decision_set(d, EGRESS_DENIED, EGRESS_REASON_DENY_ALL,
+			     EGRESS_SCOPE_NONE, 0);
+		return 1;
+	}
+	ip_matches(sb, p->daddr, &m);
+	ruled = policy_combine(&m, d);
+	if (d->verdict == EGRESS_DENIED && d->scope == EGRESS_SCOPE_ALWAYS)
+		return 1;			/* the platform's, in every mode */
+	if (sb->mode != EGRESS_MODE_DENY)
+		return 0;
+	if (d->verdict == EGRESS_DENIED && ruled)
+		return 1;			/* a deny rule for the address */
+	if (d->verdict == EGRESS_ALLOWED)
+		return !(name_rule_actions(sb) & NAMES_DENY);
+	return !(name_rule_actions(sb) & NAMES_ALLOW);
+}
+
+/*
+ * The remembered name of a flow, as suffix hashes (see egress_flow), from
+ * s->name. Global: verified on its own.
+ */
+__noinline int flow_set_name(struct egress_flow *f, struct scratch *s)
+{
+	struct egress_config *cfg;
+	__u32 zero = 0, labels;
+
+	if (!f || !s || !s->name_len || s->name_len > EG_NAME_MAX)
+		return -1;
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg)
+		return -1;
+	labels = eg_name_hashes(cfg->hash_key, s->name, s->name_len, f->name_hash);
+	f->n_labels = labels > 255 ? 255 : labels;
+	f->flags |= EGRESS_FLOW_F_NAMED;
+	return 0;
+}
+
+/*
+ * Decides a TCP flow from its address and, when it has one, its name (f
+ * NULL: a flow met mid-stream, which has none).
+ */
+__noinline int tcp_decide(const struct egress_sandbox *sb, const struct pkt *p,
+			  const struct egress_flow *f, struct decision *d)
+{
+	struct policy_matches m = {};
+
+	if (!sb || !p || !d)
+		return -1;
+	if (sb->mode == EGRESS_MODE_DENY_ALL) {
+		decision_set(d, EGRESS_DENIED, EGRESS_REASON_DENY_ALL,
+			     EGRESS_SCOPE_NONE, 0);
+		return 0;
+	}
+	ip_matches(sb, p->daddr, &m);
+	if (f && (f->flags & EGRESS_FLOW_F_NAMED) &&
+	    name_matches(sb, f->name_hash, f->n_labels, &m)) {
+		decision_set(d, EGRESS_DENIED, EGRESS_REASON_INVALID_NAME,
+			     EGRESS_SCOPE_NONE, 0);
+		goto mode;
+	}
+	if (f && !(f->flags & EGRESS_FLOW_F_SYN)) {
+		/*
+		 * Met mid-stream: the peer may have taken other first bytes than
+		 * the ones seen here, so their name may deny but never allow.
+		 */
+		for_each_rule_scope(scope)
+			m.name[scope][EGRESS_ACT_ALLOW] = 0;
+	}
+	if (!policy_combine(&m, d) && f && f->proto == EGRESS_PROTO_TCP &&
+		   (f->flags & EGRESS_FLOW_F_ISN) && f->inspected) {
+		d->reason = EGRESS_REASON_NO_NAME;	/* neither TLS nor HTTP */
+	}
+mode:
+	if (d->scope == EGRESS_SCOPE_ALWAYS && d->verdict == EGRESS_DENIED)
+		return 0;
+	if (sb->mode == EGRESS_MODE_ALLOW_ALL) {
+		decision_set(d, EGRESS_ALLOWED, EGRESS_REASON_MODE_ALLOW,
+			     EGRESS_SCOPE_NONE, 0);
+		return 0;
+	}
+	decision_apply_mode(d, sb->mode);
+	return 0;
+}
+
+EG_INLINE __u8 app_proto(__u8 app)
+{
+	return app == EGRESS_APP_TLS ? EGRESS_PROTO_TLS :
+	       app == EGRESS_APP_HTTP ? EGRESS_PROTO_HTTP : EGRESS_PROTO_TCP;
+}
+
+EG_INLINE void flow_record(struct egress_flow *f, const struct egress_sandbox *sb,
+			   const struct decision *d)
+{
+	f->verdict = d->verdict;
+	f->reason = d->reason;
+	f->scope = d->scope;
+	f->rule_id = d->rule_id;
+	f->flags = (f->flags & ~EGRESS_FLOW_F_WOULD_DENY) |
+		   (d->would_deny ? EGRESS_FLOW_F_WOULD_DENY : 0);
+	f->generation = sb->generation;
+	f->state = EGRESS_FLOW_DECIDED;
+}
+
+/*
+ * A pending TCP flow's verdict, now that its first bytes say what it is.
+ * A denied flow gives up its held bytes at once.
+ */
+__noinline int tcp_settle(struct xdp_md *ctx, const struct egress_sandbox *sb,
+			  const struct pkt *p, struct egress_flow *f,
+			  const struct stream_out *so)
+{
+	struct egress_flow_key key = {};
+	struct scratch *s = NULL;
+	struct decision d;
+	__u32 zero = 0;
+
+	if (!sb || !p || !f || !so)
+		return XDP_DROP;
+	flow_key_from_pkt(&key, p);
+	if (so->app)
+		f->proto = app_proto(so->app);
+	if (so->status == STREAM_NAME) {
+		s = bpf_map_lookup_elem(&scratch, &zero);
+		if (s) {
+			s->name_len = so->name_len;
+			if (flow_set_name(f, s))
+				s = NULL;
+			else
+				s->name_hash = f->name_hash[0];
+		}
+	}
+	if (so->status == STREAM_FAIL || so->status == STREAM_REWRITE ||
+	    (so->status == STREAM_NAME && !s)) {
+		decision_set(&d, EGRESS_DENIED,
+			     so->status == STREAM_REWRITE ? EGRESS_REASON_REWRITE :
+			     so->status == STREAM_FAIL ? so->reason :
+			     EGRESS_REASON_PARSE_FAILURE,
+			     EGRESS_SCOPE_NONE, 0);
+		if (sb->mode != EGRESS_MODE_DENY_ALL)
+			decision_apply_mode(&d, sb->mode);
+	} else {
+		tcp_decide(sb, p, f, &d);
+	}
+	flow_record(f, sb, &d);
+	event_emit(sb, p, &d, f->proto, s);
+	if (d.verdict == EGRESS_DENIED)
+		hello_release(sb->id, f, &key);
+	return enforce(ctx, p, &d);
+}
+
+/*
+ * Records a new flow: decided as *d, or (pending) a TCP flow waiting for
+ * its first payload, inspected from this packet on. Global, so the flow's 104 bytes sit
+ * on this short-lived frame. 0, or -1 when the table had no room (counted).
+ */
+__noinline int flow_new(const struct egress_sandbox *sb, const struct pkt *p,
+			const struct decision *d, int pending)
+{
+	struct egress_flow_key key = {};
+	struct egress_flow nf = {};
+	void *table;
+
+	if (!sb || !p || !d)
+		return -1;
+	table = bpf_map_lookup_elem(&flows, &sb->id);
+	if (!table)
+		return -1;
+	flow_key_from_pkt(&key, p);
+	nf.decided_ns = bpf_ktime_get_ns();
+	nf.proto = pkt_proto(p);
+	flow_record(&nf, sb, d);
+	if (p->l4proto == IPPROTO_TCP) {
+		bool syn = p->tcp_flags & EG_TCP_SYN;
+
+		nf.isn = p->seq + syn;
+		nf.flags |= syn ? EGRESS_FLOW_F_SYN : 0;
+		if (pending) {
+			nf.state = EGRESS_FLOW_PENDING;
+			nf.flags |= EGRESS_FLOW_F_ISN;
+		}
+	}
+	if (bpf_map_update_elem(table, &key, &nf, BPF_ANY)) {
+		stat_add(EGRESS_STAT_FLOW_INSERT_FAILED, 1);
+		return -1;
+	}
+	return 0;
+}
+
+EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
+			 const struct pkt *p, void *table,
+			 const struct egress_flow_key *key, struct egress_flow *f)
+{
+	bool syn = (p->tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) == EG_TCP_SYN;
+	struct stream_out so = {};
+	struct decision d;
+
+	if (f && syn && p->seq + 1 != f->isn) {
+		/*
+		 * A new connection on a remembered flow's addresses and ports:
+		 * it is decided afresh, its own first bytes inspected.
+		 */
+		hello_release(sb->id, f, key);
+		f = NULL;
+	}
+	if (!f) {
+		bool final = tcp_open_final(sb, p, &d);
+
+		/*
+		 * Met mid-stream (its SYN went by unseen, or its state was
+		 * evicted): what comes first here need not be what the peer
+		 * took first, so no name seen from here may allow the flow. It
+		 * is inspected only where its address is allowed anyway (for a
+		 * name deny rule) or nothing is enforced (to name the host).
+		 */
+		if (!final && !syn && sb->mode == EGRESS_MODE_DENY &&
+		    d.verdict != EGRESS_ALLOWED) {
+			tcp_decide(sb, p, NULL, &d);
+			final = true;
+		}
+		if (final) {
+			flow_new(sb, p, &d, 0);
+			emit(sb, p, &d, EGRESS_PROTO_TCP);
+			return enforce(ctx, p, &d);
+		}
+		if (flow_new(sb, p, &d, 1) || !(f = bpf_map_lookup_elem(table, key))) {
+			decision_set(&d, EGRESS_DENIED, EGRESS_REASON_FLOW_TABLE_FULL,
+				     EGRESS_SCOPE_NONE, 0);
+			decision_apply_mode(&d, sb->mode);
+			emit(sb, p, &d, EGRESS_PROTO_TCP);
+			return enforce(ctx, p, &d);
+		}
+	}
+
+	if (f->generation != sb->generation) {
+		/* the policy changed: re-decide from what the flow remembers */
+		if (f->state == EGRESS_FLOW_PENDING) {
+			if (tcp_open_final(sb, p, &d)) {
+				flow_record(f, sb, &d);
+				emit(sb, p, &d, f->proto);
+				hello_release(sb->id, f, key);
+				return enforce(ctx, p, &d);
+			}
+			f->generation = sb->generation;
+		} else {
+			bool was_allowed = f->verdict == EGRESS_ALLOWED;
+			__u32 old_rule = f->rule_id;
+			__u8 old_flags = f->flags;
+
+			tcp_decide(sb, p, f, &d);
+			flow_record(f, sb, &d);
+			if (was_allowed != (d.verdict == EGRESS_ALLOWED) ||
+			    old_rule != d.rule_id ||
+			    !!(old_flags & EGRESS_FLOW_F_WOULD_DENY) != d.would_deny)
+				emit(sb, p, &d, f->proto);
+			if (d.verdict == EGRESS_DENIED) {
+				hello_release(sb->id, f, key);
+				return enforce(ctx, p, &d);
+			}
+		}
+	}
+
+	if (f->state == EGRESS_FLOW_DECIDED) {
+		if (f->verdict != EGRESS_ALLOWED)
+			return XDP_DROP;
+		if (!(f->flags & EGRESS_FLOW_F_HELLO) || !p->payload_len)
+			return XDP_PASS;
+		stream_inspect(ctx, sb, p, f, &so);
+		if (so.status != STREAM_REWRITE)
+			return XDP_PASS;
+		return tcp_settle(ctx, sb, p, f, &so);
+	}
+
+	stream_inspect(ctx, sb, p, f, &so);
+	switch (so.status) {
+	case STREAM_OUT_OF_ORDER:
+		/* only deny holds a flow to in-order bytes; the sender resends */
+		return sb->mode == EGRESS_MODE_DENY ? XDP_DROP : XDP_PASS;
+	case STREAM_MORE:
+	case STREAM_OK:
+		if (!(p->tcp_flags & (EG_TCP_FIN | EG_TCP_RST)))
+			return XDP_PASS;
+		/* closing before it said anything: it carries no name */
+		so.status = STREAM_NO_NAME;
+		break;
+	default:
+		break;
+	}
+	return tcp_settle(ctx, sb, p, f, &so);
 }
 
 /* Global (verified on its own): the TCP/UDP/ICMP/other flow path. */
@@ -124,7 +448,7 @@ __noinline int handle_flow(struct xdp_md *ctx, const struct egress_sandbox *sb,
 			   const struct pkt *p)
 {
 	struct egress_flow_key key = {};
-	struct egress_flow *f, nf = {};
+	struct egress_flow *f;
 	struct decision d;
 	void *table;
 
@@ -137,8 +461,8 @@ __noinline int handle_flow(struct xdp_md *ctx, const struct egress_sandbox *sb,
 	if (!table) {
 		/* Userspace registered no flow table: decide every packet. */
 		stat_add(EGRESS_STAT_NO_FLOW_TABLE, 1);
-		decide(sb, p, &d);
-		event_emit(sb, p, &d, pkt_proto(p));
+		decide_by_address(sb, p, &d);
+		emit(sb, p, &d, pkt_proto(p));
 		return enforce(ctx, p, &d);
 	}
 	eg_memcpy(key.saddr, p->saddr, 16);
@@ -149,44 +473,29 @@ __noinline int handle_flow(struct xdp_md *ctx, const struct egress_sandbox *sb,
 		/* replies to a connection from outside; deny-all stops even those */
 		return sb->mode == EGRESS_MODE_DENY_ALL ? XDP_DROP : XDP_PASS;
 	}
+	if (p->l4proto == IPPROTO_TCP)
+		return handle_tcp(ctx, sb, p, table, &key, f);
 	if (f && f->generation == sb->generation) {
 		if (f->verdict == EGRESS_ALLOWED)
 			return XDP_PASS;
 		return XDP_DROP;
 	}
 
-	decide(sb, p, &d);
+	decide_by_address(sb, p, &d);
 	if (f) {
 		/* Policy changed since this flow was decided: re-decide it. */
 		bool changed = f->verdict != d.verdict ||
 			       f->rule_id != d.rule_id ||
 			       !!(f->flags & EGRESS_FLOW_F_WOULD_DENY) != d.would_deny;
 
-		f->verdict = d.verdict;
-		f->reason = d.reason;
-		f->scope = d.scope;
-		f->rule_id = d.rule_id;
-		f->flags = d.would_deny ? EGRESS_FLOW_F_WOULD_DENY : 0;
-		f->generation = sb->generation;
+		flow_record(f, sb, &d);
 		if (changed)
-			event_emit(sb, p, &d, pkt_proto(p));
+			emit(sb, p, &d, pkt_proto(p));
 		return enforce(ctx, p, &d);
 	}
 
-	nf.decided_ns = bpf_ktime_get_ns();
-	nf.generation = sb->generation;
-	nf.rule_id = d.rule_id;
-	nf.verdict = d.verdict;
-	nf.reason = d.reason;
-	nf.scope = d.scope;
-	nf.state = EGRESS_FLOW_DECIDED;
-	nf.flags = d.would_deny ? EGRESS_FLOW_F_WOULD_DENY : 0;
-	nf.proto = pkt_proto(p);
-	if (bpf_map_update_elem(table, &key, &nf, BPF_ANY)) {
-		/* Nothing remembered: the next packet is decided afresh. */
-		stat_add(EGRESS_STAT_FLOW_INSERT_FAILED, 1);
-	}
-	event_emit(sb, p, &d, nf.proto);
+	flow_new(sb, p, &d, 0);	/* if it fails, the next packet is decided afresh */
+	emit(sb, p, &d, pkt_proto(p));
 	return enforce(ctx, p, &d);
 }
 
@@ -232,7 +541,7 @@ int xdp_egress(struct xdp_md *ctx)
 		decision_set(&d, EGRESS_DENIED, reason, EGRESS_SCOPE_NONE, 0);
 		if (sb->mode != EGRESS_MODE_DENY_ALL)
 			decision_apply_mode(&d, sb->mode);
-		event_emit(sb, &p, &d, pkt_proto(&p));
+		emit(sb, &p, &d, pkt_proto(&p));
 		return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
 	}
 
@@ -252,8 +561,8 @@ int xdp_egress(struct xdp_md *ctx)
 
 	if (p.flags & PKT_F_FRAG) {
 		/* A fragment carries no port or name: IP rules alone decide. */
-		decide(sb, &p, &d);
-		event_emit(sb, &p, &d, pkt_proto(&p));
+		decide_by_address(sb, &p, &d);
+		emit(sb, &p, &d, pkt_proto(&p));
 		return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
 	}
 	return handle_flow(ctx, sb, &p);
@@ -289,9 +598,7 @@ int tc_to_sandbox(struct __sk_buff *skb)
 	if (parse_frame(&p, data, data_end))
 		return TC_ACT_OK;
 
-	/* A connection opened from outside: its replies belong to it. */
-	if (p.l4proto != IPPROTO_TCP || (p.flags & PKT_F_FRAG) ||
-	    (p.tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) != EG_TCP_SYN)
+	if (p.l4proto != IPPROTO_TCP || (p.flags & PKT_F_FRAG))
 		return TC_ACT_OK;
 	table = bpf_map_lookup_elem(&flows, &sb->id);
 	if (!table)
@@ -300,10 +607,29 @@ int tc_to_sandbox(struct __sk_buff *skb)
 	eg_memcpy(key.daddr, p.saddr, 16);
 	key.sport = p.dport;
 	key.dport = p.sport;
-	nf.decided_ns = bpf_ktime_get_ns();
-	nf.generation = sb->generation;
-	if (bpf_map_update_elem(table, &key, &nf, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(table, &key))
-		stat_add(EGRESS_STAT_FLOW_INSERT_FAILED, 1);
+
+	/* A connection opened from outside: its replies belong to it. */
+	if ((p.tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) == EG_TCP_SYN) {
+		nf.decided_ns = bpf_ktime_get_ns();
+		nf.generation = sb->generation;
+		if (bpf_map_update_elem(table, &key, &nf, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(table, &key))
+			stat_add(EGRESS_STAT_FLOW_INSERT_FAILED, 1);
+		return TC_ACT_OK;
+	}
+
+	/* The peer acknowledged a flow's inspected bytes: let them go. */
+	if (p.tcp_flags & EG_TCP_ACK) {
+		__u32 *held = bpf_map_lookup_elem(&hello_count, &sb->id);
+		struct egress_flow *f;
+
+		if (!held || !*held)
+			return TC_ACT_OK;
+		f = bpf_map_lookup_elem(table, &key);
+		if (f && (f->flags & EGRESS_FLOW_F_HELLO) &&
+		    f->state == EGRESS_FLOW_DECIDED &&
+		    (__s32)(p.ack_seq - f->isn - f->inspected) >= 0)
+			hello_release(sb->id, f, &key);
+	}
 	return TC_ACT_OK;
 }

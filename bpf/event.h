@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Audit events into the ring buffer, with per-sandbox collapsing of repeats:
+ * Audit events into the ring buffer, naming the host when the flow has one, with per-sandbox collapsing of repeats:
  * within a sandbox's event window the first event of a key is emitted and
  * repeats are counted; the next emitted event of that key carries them in
  * `count`. Failed reservations are counted per CPU (stat EVENTS_LOST, in
@@ -16,7 +16,7 @@
 /* Returns how many decisions the event to emit stands for, 0: suppress. */
 EG_INLINE __u32 event_ratelimit(const struct egress_sandbox *sb,
 				const struct pkt *p, const struct decision *d,
-				__u8 proto, __u64 now)
+				__u8 proto, __u64 host_hash, __u64 now)
 {
 	struct egress_rl_key key = {
 		.sandbox_id = sb->id,
@@ -25,6 +25,7 @@ EG_INLINE __u32 event_ratelimit(const struct egress_sandbox *sb,
 		.proto = proto,
 		.l4proto = p->l4proto,
 		.dport = p->dport,
+		.host_hash = host_hash,
 	};
 	struct egress_rl_val *v, init = { .window_start_ns = now };
 	__u64 window = (__u64)sb->event_window_ms * 1000000ULL;
@@ -52,7 +53,8 @@ EG_INLINE __u32 event_ratelimit(const struct egress_sandbox *sb,
  * Returns 0, or -ENOSPC when the ring had no room (counted).
  */
 __noinline int event_emit(const struct egress_sandbox *sb, const struct pkt *p,
-			  const struct decision *d, __u8 proto)
+			  const struct decision *d, __u8 proto,
+			  const struct scratch *host)
 {
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct egress_event *e;
@@ -60,7 +62,8 @@ __noinline int event_emit(const struct egress_sandbox *sb, const struct pkt *p,
 
 	if (!sb || !p || !d)
 		return 0;
-	count = event_ratelimit(sb, p, d, proto, now);
+	count = event_ratelimit(sb, p, d, proto,
+				host && host->name_len ? host->name_hash : 0, now);
 	if (!count)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -86,6 +89,10 @@ __noinline int event_emit(const struct egress_sandbox *sb, const struct pkt *p,
 	eg_memcpy(e->saddr, p->saddr, 16);
 	eg_memcpy(e->daddr, p->daddr, 16);
 	e->host_len = 0;
+	if (host && host->name_len && host->name_len < sizeof(e->host)) {
+		__builtin_memcpy(e->host, host->name, sizeof(e->host));
+		e->host_len = host->name_len;
+	}
 	bpf_ringbuf_submit(e, 0);
 	stat_add(EGRESS_STAT_EVENTS_EMITTED, 1);
 	return 0;

@@ -46,6 +46,80 @@ struct {
 	__array(values, struct flows_inner);
 } flows SEC(".maps");
 
+struct name_rules_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGRESS_MAX_NAME_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(struct egress_name_key));
+	__uint(value_size, sizeof(struct egress_name_rule));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, EGRESS_MAX_RULE_SLOTS);
+	__type(key, __u32);			/* slot */
+	__array(values, struct name_rules_inner);
+} name_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EGRESS_MAX_RULE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct egress_slot_info);
+} slot_info SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct egress_config);
+} config SEC(".maps");
+
+struct hellos_inner {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EGRESS_HELLOS_PER_SANDBOX);
+	__uint(key_size, sizeof(struct egress_flow_key));
+	__uint(value_size, sizeof(struct egress_hello));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, EGRESS_MAX_SANDBOXES);
+	__type(key, __u32);			/* sandbox id */
+	__array(values, struct hellos_inner);
+} hellos SEC(".maps");
+
+/* Hellos a sandbox holds (approximate: LRU evictions are not seen). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EGRESS_MAX_SANDBOXES);
+	__type(key, __u32);
+	__type(value, __u32);
+} hello_count SEC(".maps");
+
+/* An all-zero hello: the value new hellos entries are created from. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct egress_hello);
+} hello_zero SEC(".maps");
+
+/* Per-CPU room for what does not fit the 512-byte BPF stack. */
+struct scratch {
+	char name[EGRESS_HOST_MAX];
+	__u32 name_len;		/* bytes of name in use, 0: none */
+	__u64 name_hash;	/* its keyed hash (the flow's name_hash[0]) */
+	__u8 chunk[64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EGRESS_MAX_SRC_ADDRS);

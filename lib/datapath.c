@@ -5,13 +5,22 @@
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "datapath.h"
 #include "rule.h"
 #include "egress.skel.h"
+#include "lib/name_hash.h"
 
 #define N_TRIES (EGRESS_MAX_RULE_SLOTS * 2)
+
+/* What userspace keeps of a slot's name table to maintain its slot_info. */
+struct slot_names {
+	int fd;				/* inner hash, -1: none yet */
+	__u32 depth_count[64];		/* wildcard rules per suffix depth */
+	struct egress_slot_info info;
+};
 
 struct egress_dp {
 	struct egress_bpf *skel;
@@ -19,9 +28,25 @@ struct egress_dp {
 	egress_event_fn fn;
 	void *fn_ctx;
 	int trie_fd[N_TRIES];		/* inner LPM tries, -1: none */
+	struct slot_names *names[EGRESS_MAX_RULE_SLOTS];
 	__u8 slot_used[EGRESS_MAX_RULE_SLOTS];
+	__u64 hash_key[2];
 	int ncpus;
 };
+
+/* A fresh per-boot key for name hashes, so no guest can aim at a collision. */
+static int config_init(struct egress_dp *dp)
+{
+	struct egress_config cfg = {};
+	__u32 zero = 0;
+
+	if (getrandom(cfg.hash_key, sizeof(cfg.hash_key), 0) != sizeof(cfg.hash_key))
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.config), &zero, &cfg, BPF_ANY))
+		return -errno;
+	memcpy(dp->hash_key, cfg.hash_key, sizeof(dp->hash_key));
+	return 0;
+}
 
 int egress_dp_open(struct egress_dp **out, const struct egress_dp_opts *opts)
 {
@@ -47,6 +72,9 @@ int egress_dp_open(struct egress_dp **out, const struct egress_dp_opts *opts)
 	ret = egress_bpf__load(dp->skel);
 	if (ret)
 		goto err;
+	ret = config_init(dp);
+	if (ret)
+		goto err;
 	*out = dp;
 	return 0;
 err:
@@ -62,6 +90,11 @@ void egress_dp_close(struct egress_dp *dp)
 	for (int i = 0; i < N_TRIES; i++)
 		if (dp->trie_fd[i] >= 0)
 			close(dp->trie_fd[i]);
+	for (int i = 0; i < EGRESS_MAX_RULE_SLOTS; i++) {
+		if (dp->names[i] && dp->names[i]->fd >= 0)
+			close(dp->names[i]->fd);
+		free(dp->names[i]);
+	}
 	egress_bpf__destroy(dp->skel);
 	free(dp);
 }
@@ -103,6 +136,17 @@ void egress_dp_slot_free(struct egress_dp *dp, __u16 slot)
 		if (dp->trie_fd[idx] >= 0)
 			close(dp->trie_fd[idx]);
 		dp->trie_fd[idx] = -1;
+	}
+	if (dp->names[slot]) {
+		struct egress_slot_info none = {};
+		__u32 key = slot;
+
+		bpf_map_update_elem(bpf_map__fd(dp->skel->maps.slot_info), &key, &none, BPF_ANY);
+		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.name_rules), &key);
+		if (dp->names[slot]->fd >= 0)
+			close(dp->names[slot]->fd);
+		free(dp->names[slot]);
+		dp->names[slot] = NULL;
 	}
 	dp->slot_used[slot] = 0;
 }
@@ -161,6 +205,154 @@ int egress_dp_ip_rule_del(struct egress_dp *dp, __u16 slot, __u8 action,
 	return 0;
 }
 
+
+/* --- name rules -------------------------------------------------------------- */
+
+int egress_dp_name_hash(const struct egress_dp *dp, const char *name,
+			__u64 *hash, __u32 *labels)
+{
+	char buf[256] = {};
+	size_t len = strlen(name);
+
+	if (!len || len > EG_NAME_MAX)
+		return -EINVAL;
+	memcpy(buf, name, len);
+	*hash = eg_name_hash(dp->hash_key, buf, 0, len);
+	*labels = 1;
+	for (size_t i = 0; i < len; i++)
+		*labels += name[i] == '.';
+	return 0;
+}
+
+static struct slot_names *slot_names(struct egress_dp *dp, __u16 slot, bool create)
+{
+	struct slot_names *sn;
+	__u32 key = slot;
+	int fd;
+
+	if (slot >= EGRESS_MAX_RULE_SLOTS)
+		return NULL;
+	if (dp->names[slot] || !create)
+		return dp->names[slot];
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "name_rules_slot",
+			    sizeof(struct egress_name_key),
+			    sizeof(struct egress_name_rule), EGRESS_MAX_NAME_RULES,
+			    &(struct bpf_map_create_opts){ .sz = sizeof(struct bpf_map_create_opts),
+							   .map_flags = BPF_F_NO_PREALLOC });
+	if (fd < 0)
+		return NULL;
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.name_rules), &key, &fd, BPF_ANY)) {
+		close(fd);
+		return NULL;
+	}
+	sn = calloc(1, sizeof(*sn));
+	if (!sn) {
+		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.name_rules), &key);
+		close(fd);
+		return NULL;
+	}
+	sn->fd = fd;
+	dp->names[slot] = sn;
+	dp->slot_used[slot] = 1;
+	return sn;
+}
+
+static int slot_info_write(struct egress_dp *dp, __u16 slot, struct slot_names *sn)
+{
+	__u32 key = slot;
+
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.slot_info), &key, &sn->info, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static __u32 depth_bit(__u32 depth)
+{
+	return depth < 64 ? depth : 0;
+}
+
+/*
+ * Adds (rule_id != 0) or removes (rule_id == 0) the rule of one action on a
+ * name pattern. A wildcard's depth is announced in slot_info before its
+ * entry exists and withdrawn after it is gone, so a reader never skips a
+ * rule that is there.
+ */
+static int name_rule_set(struct egress_dp *dp, __u16 slot, __u8 action,
+			 const struct egress_rule *r, __u32 rule_id)
+{
+	struct egress_name_key key = {};
+	struct egress_name_rule val = {};
+	struct slot_names *sn;
+	const char *name;
+	__u32 labels = 0;
+	bool had, has;
+	int ret;
+
+	if (action >= EGRESS_ACT__MAX)
+		return -EINVAL;
+	sn = slot_names(dp, slot, rule_id != 0);
+	if (!sn)
+		return rule_id ? -ENOMEM : -ENOENT;
+
+	if (r->kind == EGRESS_RULE_ANY_NAME) {
+		had = sn->info.any_rule_id[action] != 0;
+		sn->info.any_rule_id[action] = rule_id;
+		sn->info.n_names[action] += (rule_id != 0) - had;
+		return slot_info_write(dp, slot, sn);
+	}
+
+	name = r->kind == EGRESS_RULE_WILDCARD ? r->pattern + 2 : r->pattern;
+	key.kind = r->kind == EGRESS_RULE_WILDCARD ? EGRESS_NAME_WILDCARD : EGRESS_NAME_EXACT;
+	ret = egress_dp_name_hash(dp, name, &key.hash, &labels);
+	if (ret)
+		return ret;
+	if (bpf_map_lookup_elem(sn->fd, &key, &val))
+		memset(&val, 0, sizeof(val));
+	had = val.rule_id[action] != 0;
+	has = rule_id != 0;
+	val.rule_id[action] = rule_id;
+
+	if (has && !had) {
+		sn->info.n_names[action]++;
+		if (key.kind == EGRESS_NAME_WILDCARD &&
+		    sn->depth_count[depth_bit(labels)]++ == 0)
+			sn->info.wild_depths |= 1ULL << depth_bit(labels);
+		ret = slot_info_write(dp, slot, sn);
+		if (ret)
+			return ret;
+	}
+	if (val.rule_id[EGRESS_ACT_ALLOW] || val.rule_id[EGRESS_ACT_DENY])
+		ret = bpf_map_update_elem(sn->fd, &key, &val, BPF_ANY) ? -errno : 0;
+	else
+		ret = bpf_map_delete_elem(sn->fd, &key) && errno != ENOENT ? -errno : 0;
+	if (ret)
+		return ret;
+	if (!has && had) {
+		sn->info.n_names[action]--;
+		if (key.kind == EGRESS_NAME_WILDCARD &&
+		    --sn->depth_count[depth_bit(labels)] == 0)
+			sn->info.wild_depths &= ~(1ULL << depth_bit(labels));
+		ret = slot_info_write(dp, slot, sn);
+	}
+	return ret;
+}
+
+int egress_dp_name_rule_add(struct egress_dp *dp, __u16 slot,
+			    const struct egress_rule *r)
+{
+	if (!r->id || r->kind == EGRESS_RULE_IP)
+		return -EINVAL;
+	return name_rule_set(dp, slot, r->action, r, r->id);
+}
+
+int egress_dp_name_rule_del(struct egress_dp *dp, __u16 slot,
+			    const struct egress_rule *r)
+{
+	if (r->kind == EGRESS_RULE_IP)
+		return -EINVAL;
+	return name_rule_set(dp, slot, r->action, r, 0);
+}
+
 int egress_dp_slot_load(struct egress_dp *dp, __u16 slot,
 			const struct egress_policy *p)
 {
@@ -169,9 +361,10 @@ int egress_dp_slot_load(struct egress_dp *dp, __u16 slot,
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct egress_rule *r = &p->rules[i];
 
-		if (r->kind != EGRESS_RULE_IP)
-			continue;	/* names: the name tables */
-		ret = egress_dp_ip_rule_add(dp, slot, r->action, &r->prefix, r->id);
+		if (r->kind == EGRESS_RULE_IP)
+			ret = egress_dp_ip_rule_add(dp, slot, r->action, &r->prefix, r->id);
+		else
+			ret = egress_dp_name_rule_add(dp, slot, r);
 		if (ret)
 			return ret;
 	}
@@ -180,30 +373,55 @@ int egress_dp_slot_load(struct egress_dp *dp, __u16 slot,
 
 /* --- sandboxes --------------------------------------------------------------- */
 
-int egress_dp_flow_table_create(struct egress_dp *dp, __u32 sandbox_id,
-				__u32 max_flows)
+static int inner_create(int outer_fd, __u32 key, enum bpf_map_type type,
+			const char *name, __u32 key_size, __u32 value_size,
+			__u32 max_entries)
 {
 	int fd, ret = 0;
 
-	if (!sandbox_id || sandbox_id >= EGRESS_MAX_SANDBOXES || !max_flows)
-		return -EINVAL;
-	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "flows_sandbox",
-			    sizeof(struct egress_flow_key),
-			    sizeof(struct egress_flow), max_flows, NULL);
+	fd = bpf_map_create(type, name, key_size, value_size, max_entries, NULL);
 	if (fd < 0)
 		return -errno;
-	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.flows), &sandbox_id,
-				&fd, BPF_ANY))
+	if (bpf_map_update_elem(outer_fd, &key, &fd, BPF_ANY))
 		ret = -errno;
 	close(fd);	/* the outer map holds it now */
 	return ret;
 }
 
-int egress_dp_flow_table_delete(struct egress_dp *dp, __u32 sandbox_id)
+int egress_dp_flow_table_create(struct egress_dp *dp, __u32 sandbox_id,
+				__u32 max_flows)
 {
-	if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.flows), &sandbox_id))
+	__u32 zero = 0;
+	int ret;
+
+	if (!sandbox_id || sandbox_id >= EGRESS_MAX_SANDBOXES || !max_flows)
+		return -EINVAL;
+	ret = inner_create(bpf_map__fd(dp->skel->maps.flows), sandbox_id,
+			   BPF_MAP_TYPE_LRU_HASH, "flows_sandbox",
+			   sizeof(struct egress_flow_key), sizeof(struct egress_flow),
+			   max_flows);
+	if (ret)
+		return ret;
+	ret = inner_create(bpf_map__fd(dp->skel->maps.hellos), sandbox_id,
+			   BPF_MAP_TYPE_LRU_HASH, "hellos_sandbox",
+			   sizeof(struct egress_flow_key), sizeof(struct egress_hello),
+			   EGRESS_HELLOS_PER_SANDBOX);
+	if (ret)
+		return ret;
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.hello_count), &sandbox_id,
+				&zero, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int egress_dp_flow_table_delete(struct egress_dp *dp, __u32 sandbox_id)
+{
+	int ret = 0;
+
+	if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.flows), &sandbox_id))
+		ret = -errno;
+	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.hellos), &sandbox_id);
+	return ret;
 }
 
 int egress_dp_sandbox_set(struct egress_dp *dp, __u32 ifindex,

@@ -34,7 +34,15 @@ int egress_dp_ip_rule_add(struct egress_dp *dp, __u16 slot, __u8 action,
 			  const struct egress_lpm_key *key, __u32 rule_id);
 int egress_dp_ip_rule_del(struct egress_dp *dp, __u16 slot, __u8 action,
 			  const struct egress_lpm_key *key);
-/* Loads every rule of p that the data path knows into slot. */
+/* Name rules (kinds other than EGRESS_RULE_IP): r->id, r->action used. */
+int egress_dp_name_rule_add(struct egress_dp *dp, __u16 slot,
+			    const struct egress_rule *r);
+int egress_dp_name_rule_del(struct egress_dp *dp, __u16 slot,
+			    const struct egress_rule *r);
+/* The hash the data path files a canonical name under, and its labels. */
+int egress_dp_name_hash(const struct egress_dp *dp, const char *name,
+			__u64 *hash, __u32 *labels);
+/* Loads every rule of p into slot. */
 int egress_dp_slot_load(struct egress_dp *dp, __u16 slot,
 			const struct egress_policy *p);
 

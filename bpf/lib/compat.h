@@ -44,4 +44,31 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #endif
 
+/*
+ * eg_loop(n, cb, ctx): calls cb(i, ctx) for i = 0..n-1, stopping after the
+ * first call that returns 1; returns the number of calls made. In BPF this
+ * is bpf_loop(): the verifier checks the callback for each different state
+ * of ctx it can reach, not n times, which makes it the way to scan
+ * kilobytes. So keep ctx free of values the verifier knows exactly (derive
+ * positions from i, mask offsets, pack bytes into shared words), and keep
+ * loops over bytes out of code whose exits would each leave it a different
+ * exact length. Define callbacks with EG_LOOP_CB.
+ */
+#ifdef __bpf__
+#define EG_LOOP_CB static __attribute__((noinline, unused)) long
+#define eg_loop(n, cb, ctx) bpf_loop((n), (cb), (ctx), 0)
+#else
+#define EG_LOOP_CB static inline long
+static inline long eg_loop(__u32 n, long (*cb)(__u32 i, void *ctx), void *ctx)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (cb(i, ctx))
+			return (long)i + 1;
+	}
+	return (long)n;
+}
+#endif
+
 #endif /* EGRESS_BPF_COMPAT_H */

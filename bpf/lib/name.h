@@ -12,43 +12,110 @@
 #define EG_NAME_MAX	253
 #define EG_LABEL_MAX	63
 
+struct name_canon_ctx {
+	const char *in;
+	char *out;
+	__u32 len;
+	__u32 label;		/* bytes of the current label so far */
+	__u32 bad;
+};
+
+/* One byte of name_canon: a callback so BPF verifies it once. */
+EG_LOOP_CB name_canon_step(__u32 i, void *arg)
+{
+	struct name_canon_ctx *c = arg;
+	char ch;
+
+	if (i >= c->len)
+		return 1;
+	ch = c->in[i & 0xff];
+	if (ch >= 'A' && ch <= 'Z')
+		ch += 'a' - 'A';
+	if (ch == '.') {
+		if (c->label == 0)
+			goto bad;
+		c->label = 0;
+	} else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		   ch == '-' || ch == '_') {
+		if (++c->label > EG_LABEL_MAX)
+			goto bad;
+	} else {
+		goto bad;
+	}
+	c->out[i & 0xff] = ch;
+	return 0;
+bad:
+	c->bad = 1;
+	return 1;
+}
+
 /*
- * Canonicalises in[0..len) into out (room for EG_NAME_MAX + 1 bytes, NUL
- * terminated). Returns the canonical length, or -1 when the name is invalid.
+ * Canonicalises in[0..len) into out (room for 256 bytes, NUL terminated).
+ * Returns the canonical length, or -1 when the name is invalid. Reads of
+ * in are masked to 256 bytes past it (BPF callers give that much room).
  */
 EG_INLINE int name_canon(const char *in, __u32 len, char *out)
 {
-	__u32 label = 0;
+	struct name_canon_ctx c = { .in = in, .out = out };
 
-	if (len && in[len - 1] == '.')
+	if (len && in[(len - 1) & 0xff] == '.')
 		len--;
 	if (len == 0 || len > EG_NAME_MAX)
 		return -1;
-	for (__u32 i = 0; i < EG_NAME_MAX; i++) {
-		char c;
-
-		if (i >= len)
-			break;
-		c = in[i];
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (c == '.') {
-			if (label == 0)
-				return -1;
-			label = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			   c == '-' || c == '_') {
-			if (++label > EG_LABEL_MAX)
-				return -1;
-		} else {
-			return -1;
-		}
-		out[i] = c;
-	}
-	if (label == 0)
+	c.len = len;
+	eg_loop(EG_NAME_MAX, name_canon_step, &c);
+	if (c.bad || c.label == 0)
 		return -1;
-	out[len] = '\0';
+	out[len & 0xff] = '\0';
 	return (int)len;
+}
+
+struct numeric_ctx {
+	const char *name;
+	__u32 len;
+	__u32 n;		/* bytes of the last label */
+	__u32 nondigit;		/* of them, not 0-9 */
+	__u32 nonhex;		/* of them, not 0-9 or a-f */
+};
+
+EG_LOOP_CB numeric_step(__u32 i, void *arg)
+{
+	struct numeric_ctx *c = arg;
+	char ch;
+
+	if (i >= c->len)
+		return 1;
+	ch = c->name[(c->len - 1 - i) & 0xff];
+	if (ch == '.')
+		return 1;
+	c->n++;
+	if (ch < '0' || ch > '9') {
+		c->nondigit++;
+		if (ch < 'a' || ch > 'f')
+			c->nonhex++;
+	}
+	return 0;
+}
+
+/*
+ * Whether a canonical name ends in a numeric label ("1.2.3.4", "10.0x1f"):
+ * an address written as a name, which no real host name is (no top-level
+ * domain is numeric).
+ */
+EG_INLINE bool name_is_numeric(const char *name, __u32 len)
+{
+	struct numeric_ctx c = { .name = name, .len = len };
+
+	if (len == 0 || len > EG_NAME_MAX)
+		return false;
+	eg_loop(EG_LABEL_MAX + 1, numeric_step, &c);
+	if (!c.n)
+		return false;
+	if (!c.nondigit)
+		return true;
+	/* 0x followed by hex digits (none: 0): 'x' is the one non-hex byte */
+	return c.n >= 2 && c.nonhex == 1 && name[(len - c.n) & 0xff] == '0' &&
+	       name[(len - c.n + 1) & 0xff] == 'x';
 }
 
 #endif /* EGRESS_BPF_NAME_H */

@@ -52,6 +52,8 @@ struct pkt {
 	__u8  pad;
 	__u8  arp_sha[6];	/* ARP: sender hardware address */
 	__u8  pad2[2];
+	__u32 seq;		/* TCP, host order */
+	__u32 ack_seq;
 	__u32 frame_len;	/* the whole frame, fragments of an xdp.frags or
 				 * non-linear buffer included (data_end covers
 				 * only the linear part) */
@@ -111,6 +113,8 @@ EG_INLINE int parse_l4(struct pkt *p, void *data, void *data_end)
 		p->sport = eg_ntohs(th->source);
 		p->dport = eg_ntohs(th->dest);
 		p->tcp_flags = ((__u8 *)th)[13];
+		p->seq = eg_ntohl(th->seq);
+		p->ack_seq = eg_ntohl(th->ack_seq);
 		p->payload_off = p->l4_off + hl;
 		p->payload_len = p->l4_len - hl;
 		return PARSE_OK;

@@ -24,6 +24,11 @@
 #define EGRESS_RINGBUF_BYTES		(8 << 20)
 #define EGRESS_MAX_EXT_HDRS		8	/* IPv6 extension headers walked */
 #define EGRESS_HOST_MAX			256	/* 253 + NUL, rounded */
+#define EGRESS_MAX_NAME_RULES		(1 << 21) /* per slot */
+#define EGRESS_HELLOS_PER_SANDBOX	64	/* ClientHellos/requests in flight */
+#define EGRESS_HELLO_RAW_CAP		8192	/* stream bytes inspected per flow */
+#define EGRESS_HELLO_MAX_SEGS		4096	/* payload segments before a verdict */
+#define EGRESS_FLOW_NAME_DEPTHS		8	/* suffix hashes a flow remembers */
 
 /* Pinned objects (egressd): directory under the bpffs mount. */
 #define EGRESS_PIN_DIR			"/sys/fs/bpf/egressd"
@@ -36,6 +41,10 @@
 #define EGRESS_MAP_RATELIMIT		"event_rl"
 #define EGRESS_MAP_EVENTS		"events"
 #define EGRESS_MAP_STATS		"stats"
+#define EGRESS_MAP_NAME_RULES		"name_rules"
+#define EGRESS_MAP_SLOT_INFO		"slot_info"
+#define EGRESS_MAP_HELLOS		"hellos"
+#define EGRESS_MAP_CONFIG		"config"
 
 /* ---- policy vocabulary --------------------------------------------------- */
 
@@ -89,6 +98,10 @@ enum egress_reason {
 	EGRESS_REASON_HELLO_TOO_LARGE,
 	EGRESS_REASON_QUIC_BLOCKED,
 	EGRESS_REASON_DOT_BLOCKED,
+	EGRESS_REASON_NO_NAME,		/* needed a name, the flow carries none */
+	EGRESS_REASON_REWRITE,		/* a segment rewrote inspected bytes */
+	EGRESS_REASON_OUT_OF_ORDER,	/* bytes after a gap before the verdict */
+	EGRESS_REASON_HELLO_TABLE_FULL,	/* no room to inspect another hello */
 	EGRESS_REASON__MAX,
 };
 
@@ -152,6 +165,45 @@ struct egress_ip_rule {
 	__u8  pad[3];
 };
 
+/*
+ * name_rules: ARRAY_OF_MAPS, index = slot, inner map a hash of name rules
+ * keyed by a SipHash of the canonical name under the per-boot key in
+ * config: an exact rule under the whole name's hash, *.example.com under
+ * the hash of example.com (matching proper suffixes only), * as kind ANY
+ * with hash 0. One entry holds both actions.
+ */
+enum egress_name_kind {
+	EGRESS_NAME_EXACT = 0,
+	EGRESS_NAME_WILDCARD,
+	EGRESS_NAME_ANY,
+};
+
+struct egress_name_key {
+	__u64 hash;
+	__u8  kind;		/* enum egress_name_kind */
+	__u8  pad[7];
+};
+
+struct egress_name_rule {
+	__u32 rule_id[EGRESS_ACT__MAX];	/* 0: no rule of that action */
+};
+
+/*
+ * slot_info: ARRAY indexed by slot: what a slot's name table holds, so a
+ * lookup skips what cannot match. Bit d (1..63) of wild_depths: wildcard
+ * rules whose suffix has d labels exist; bit 0: some have 64 or more.
+ */
+struct egress_slot_info {
+	__u64 wild_depths;
+	__u32 n_names[EGRESS_ACT__MAX];		/* name rules per action */
+	__u32 any_rule_id[EGRESS_ACT__MAX];	/* the * rules */
+};
+
+/* config: ARRAY with one entry, written once when the maps are created. */
+struct egress_config {
+	__u64 hash_key[2];	/* SipHash key of name_rules, from getrandom */
+};
+
 /* src_addrs: HASH, the source addresses a sandbox may use (--ip). */
 struct egress_src_key {
 	__u32 sandbox_id;
@@ -174,10 +226,15 @@ struct egress_flow_key {
 
 enum egress_flow_state {
 	EGRESS_FLOW_DECIDED = 0,
+	EGRESS_FLOW_PENDING,	/* TCP: waiting for the first payload's name */
 };
 
 #define EGRESS_FLOW_F_INBOUND	(1U << 0)	/* opened from outside (tc saw it) */
 #define EGRESS_FLOW_F_WOULD_DENY (1U << 1)
+#define EGRESS_FLOW_F_NAMED	(1U << 2)	/* name_hash holds the flow's name */
+#define EGRESS_FLOW_F_HELLO	(1U << 3)	/* a hellos entry holds its bytes */
+#define EGRESS_FLOW_F_SYN	(1U << 4)	/* seen from its SYN */
+#define EGRESS_FLOW_F_ISN	(1U << 5)	/* isn is known: its bytes can be inspected */
 
 struct egress_flow {
 	__u64 decided_ns;		/* when the verdict was made (ktime) */
@@ -189,12 +246,49 @@ struct egress_flow {
 	__u8  state;		/* enum egress_flow_state */
 	__u8  flags;		/* EGRESS_FLOW_F_* */
 	__u8  proto;		/* enum egress_proto */
-	__u8  pad[10];
+	__u8  n_labels;		/* labels of the name (EGRESS_FLOW_F_NAMED) */
+	__u8  pad;
+	__u16 segs;		/* payload segments inspected */
+	__u8  pad1[2];
+	__u32 isn;		/* sequence number of the first payload byte */
+	__u32 inspected;	/* stream bytes inspected from isn */
+	__u32 pad2;
+	/* [0]: the whole name; [d]: its suffix of d labels (d < n_labels) */
+	__u64 name_hash[EGRESS_FLOW_NAME_DEPTHS];
 };
 
 /*
- * event_rl: LRU hash that collapses repeated events of one sandbox. The
- * first event of a key in a window is emitted; repeats within the window
+ * hellos: ARRAY_OF_MAPS indexed by sandbox id; each inner map is an LRU
+ * hash, keyed like flows, of the first bytes of that sandbox's TCP flows
+ * whose verdict waits for a name, and after the verdict until the peer
+ * has acknowledged them (to drop segments that rewrite inspected bytes).
+ */
+#define EGRESS_HELLO_BUF	(EGRESS_HELLO_RAW_CAP + 512)	/* + slack */
+
+enum egress_app {
+	EGRESS_APP_UNKNOWN = 0,
+	EGRESS_APP_TLS,
+	EGRESS_APP_HTTP,
+	EGRESS_APP_NONE,	/* neither */
+};
+
+struct egress_hello {
+	__u32 raw_len;		/* stream bytes held, from isn */
+	__u32 hs_len;		/* TLS: handshake bytes (record bodies) */
+	__u32 rec_pos;		/* TLS: raw offset the record walk reached */
+	__u32 rec_left;		/* TLS: body bytes left in the current record */
+	__u32 need;		/* parse again once this many bytes are held */
+	__u16 n_records;
+	__u8  app;		/* enum egress_app */
+	__u8  pad;
+	__u8  raw[EGRESS_HELLO_BUF];
+	__u8  hs[EGRESS_HELLO_BUF];
+};
+
+/*
+ * event_rl: LRU hash that collapses repeated events of one sandbox (same
+ * verdict, reason, protocol, destination, port and host name). The first
+ * event of a key in a window is emitted; repeats within the window
  * are counted and the next emitted event of that key carries them in
  * `count`.
  */
@@ -207,6 +301,7 @@ struct egress_rl_key {
 	__u8  daddr[16];
 	__u16 dport;
 	__u8  pad[6];
+	__u64 host_hash;	/* keyed hash of the host name, 0: none */
 };
 
 struct egress_rl_val {
@@ -259,8 +354,11 @@ static_assert(sizeof(struct egress_sandbox) == 28, "egress_sandbox ABI");
 static_assert(sizeof(struct egress_lpm_key) == 20, "egress_lpm_key ABI");
 static_assert(sizeof(struct egress_src_key) == 20, "egress_src_key ABI");
 static_assert(sizeof(struct egress_flow_key) == 40, "egress_flow_key ABI");
-static_assert(sizeof(struct egress_flow) == 32, "egress_flow ABI");
-static_assert(sizeof(struct egress_rl_key) == 32, "egress_rl_key ABI");
+static_assert(sizeof(struct egress_flow) == 104, "egress_flow ABI");
+static_assert(sizeof(struct egress_name_key) == 16, "egress_name_key ABI");
+static_assert(sizeof(struct egress_slot_info) == 24, "egress_slot_info ABI");
+static_assert(sizeof(struct egress_hello) == 24 + 2 * EGRESS_HELLO_BUF, "egress_hello ABI");
+static_assert(sizeof(struct egress_rl_key) == 40, "egress_rl_key ABI");
 static_assert(sizeof(struct egress_rl_val) == 16, "egress_rl_val ABI");
 static_assert(sizeof(struct egress_event) == 80 + EGRESS_HOST_MAX,
 	      "egress_event ABI");

@@ -3,6 +3,7 @@
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "frames.h"
@@ -519,4 +520,318 @@ int tcp_reply_parse(const __u8 *buf, size_t len, struct tcp_reply *r,
 	r->flags = th[13];
 	r->payload_len = (__u32)(l4_len - (th[12] >> 4) * 4);
 	return 0;
+}
+
+/* ---- TLS ClientHello ----------------------------------------------------- */
+
+struct hb {
+	__u8 *buf;
+	size_t len;
+	size_t cap;
+	bool overflow;
+};
+
+static void hb_bytes(struct hb *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->overflow = true;
+		return;
+	}
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+static void hb_fill(struct hb *b, __u8 seed, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->overflow = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		b->buf[b->len + i] = (__u8)(seed + i * 7);
+	b->len += n;
+}
+
+static void hb_zero(struct hb *b, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->overflow = true;
+		return;
+	}
+	memset(b->buf + b->len, 0, n);
+	b->len += n;
+}
+
+static void hb_u8(struct hb *b, __u8 v)
+{
+	hb_bytes(b, &v, 1);
+}
+
+static void hb_u16(struct hb *b, __u16 v)
+{
+	__u8 p[2];
+
+	put16(p, v);
+	hb_bytes(b, p, 2);
+}
+
+/* Room for a length of width bytes, filled in by hb_close(). */
+static size_t hb_open(struct hb *b, int width)
+{
+	size_t at = b->len;
+
+	for (int i = 0; i < width; i++)
+		hb_u8(b, 0);
+	return at;
+}
+
+static void hb_close(struct hb *b, size_t at, int width)
+{
+	size_t n = b->len - at - width;
+
+	if (b->overflow)
+		return;
+	for (int i = width - 1; i >= 0; i--, n >>= 8)
+		b->buf[at + i] = (__u8)n;
+}
+
+static size_t hb_ext(struct hb *b, __u16 type)
+{
+	hb_u16(b, type);
+	return hb_open(b, 2);
+}
+
+static void hb_server_name(struct hb *b, const struct hello_spec *s,
+			   struct hello_layout *lay, bool first)
+{
+	size_t ext = b->len, e, list, n;
+
+	e = hb_ext(b, 0x0000);
+	list = hb_open(b, 2);
+	hb_u8(b, s->sni_type);
+	n = hb_open(b, 2);
+	if (first)
+		lay->sni_name = (__u32)b->len;
+	hb_bytes(b, s->sni, strlen(s->sni));
+	hb_close(b, n, 2);
+	if (s->sni2) {
+		hb_u8(b, 0);
+		n = hb_open(b, 2);
+		hb_bytes(b, s->sni2, strlen(s->sni2));
+		hb_close(b, n, 2);
+	}
+	hb_close(b, list, 2);
+	hb_close(b, e, 2);
+	if (first)
+		lay->sni_ext = (__u32)ext;
+}
+
+size_t hello_hs(const struct hello_spec *s, __u8 *hs, size_t cap,
+		struct hello_layout *lay)
+{
+	static const __u8 groups[] = { 0x00, 0x0a, 0x11, 0xec, 0x00, 0x1d,
+				       0x00, 0x17, 0x00, 0x18 };
+	static const __u8 sigalgs[] = { 0x00, 0x10, 0x04, 0x03, 0x08, 0x04,
+					0x04, 0x01, 0x05, 0x03, 0x08, 0x05,
+					0x05, 0x01, 0x08, 0x06, 0x06, 0x01 };
+	static const __u8 versions[] = { 0x04, 0x03, 0x04, 0x03, 0x03 };
+	static const __u8 alpn[] = { 0x00, 0x0c, 0x02, 'h', '2', 0x08, 'h', 't',
+				     't', 'p', '/', '1', '.', '1' };
+	struct hello_layout none;
+	struct hb b = { .buf = hs, .cap = cap };
+	size_t msg, block, e, n;
+
+	if (!lay)
+		lay = &none;
+	memset(lay, 0, sizeof(*lay));
+	hb_u8(&b, 1);				/* client_hello */
+	msg = hb_open(&b, 3);
+	hb_u16(&b, 0x0303);			/* legacy_version */
+	hb_fill(&b, 0x11, 32);			/* random */
+	lay->sid = (__u32)b.len;
+	hb_u8(&b, 32);				/* legacy_session_id */
+	hb_fill(&b, 0x5a, 32);
+	hb_u16(&b, 32);				/* 16 cipher suites */
+	for (__u16 i = 0; i < 16; i++)
+		hb_u16(&b, i == 0 ? 0x1301 : (__u16)(0xc02b + i));
+	hb_u8(&b, 1);				/* compression: null */
+	hb_u8(&b, 0);
+	if (!s->no_ext) {
+		lay->exts = (__u32)b.len;
+		block = hb_open(&b, 2);
+		if (s->sni && !s->sni_last)
+			hb_server_name(&b, s, lay, true);
+		e = hb_ext(&b, 0x000a);
+		hb_bytes(&b, groups, sizeof(groups));
+		hb_close(&b, e, 2);
+		e = hb_ext(&b, 0x000b);
+		hb_u8(&b, 1);
+		hb_u8(&b, 0);
+		hb_close(&b, e, 2);
+		e = hb_ext(&b, 0x000d);
+		hb_bytes(&b, sigalgs, sizeof(sigalgs));
+		hb_close(&b, e, 2);
+		e = hb_ext(&b, 0x002b);
+		hb_bytes(&b, versions, sizeof(versions));
+		hb_close(&b, e, 2);
+		e = hb_ext(&b, 0x002d);
+		hb_u8(&b, 1);
+		hb_u8(&b, 1);
+		hb_close(&b, e, 2);
+		e = hb_ext(&b, 0x0010);
+		hb_bytes(&b, alpn, sizeof(alpn));
+		hb_close(&b, e, 2);
+		e = hb_ext(&b, 0x0033);		/* key_share */
+		n = hb_open(&b, 2);
+		if (s->key_share) {
+			hb_u16(&b, 0x11ec);	/* X25519MLKEM768 */
+			hb_u16(&b, (__u16)s->key_share);
+			hb_fill(&b, 0x77, s->key_share);
+		}
+		hb_u16(&b, 0x001d);		/* X25519 */
+		hb_u16(&b, 32);
+		hb_fill(&b, 0x33, 32);
+		hb_close(&b, n, 2);
+		hb_close(&b, e, 2);
+		if (s->ech) {
+			e = hb_ext(&b, 0xfe0d);
+			hb_u8(&b, 0);		/* outer */
+			hb_u16(&b, 0x0001);	/* HKDF-SHA256 */
+			hb_u16(&b, 0x0001);	/* AES-128-GCM */
+			hb_u8(&b, 0x42);	/* config_id */
+			hb_u16(&b, 32);		/* enc */
+			hb_fill(&b, 0x99, 32);
+			hb_u16(&b, 208);	/* payload */
+			hb_fill(&b, 0xa5, 208);
+			hb_close(&b, e, 2);
+		}
+		if (s->sni && s->sni_last)
+			hb_server_name(&b, s, lay, true);
+		if (s->sni && s->sni_twice)
+			hb_server_name(&b, s, lay, false);
+		if (s->padding) {
+			e = hb_ext(&b, 0x0015);
+			hb_zero(&b, s->padding);
+			hb_close(&b, e, 2);
+		}
+		hb_close(&b, block, 2);
+	}
+	hb_close(&b, msg, 3);
+	if (b.overflow)
+		return 0;
+	lay->hs_len = (__u32)b.len;
+	return b.len;
+}
+
+size_t tls_records(const __u8 *hs, size_t hs_len, __u32 record_size,
+		   __u8 *out, size_t cap)
+{
+	size_t per = record_size ? record_size : hs_len, off = 0, len = 0;
+
+	while (off < hs_len) {
+		size_t n = hs_len - off < per ? hs_len - off : per;
+
+		if (len + 5 + n > cap)
+			return 0;
+		out[len] = 22;
+		put16(out + len + 1, 0x0301);
+		put16(out + len + 3, (__u16)n);
+		memcpy(out + len + 5, hs + off, n);
+		len += 5 + n;
+		off += n;
+	}
+	return len;
+}
+
+size_t tls_raw_off(size_t hs_off, __u32 record_size)
+{
+	if (!record_size)
+		return hs_off + 5;
+	return hs_off + 5 * (hs_off / record_size + 1);
+}
+
+size_t hello_build(const struct hello_spec *spec, __u8 *out, size_t cap,
+		   struct hello_layout *lay)
+{
+	static __u8 hs[HELLO_MAX];
+	size_t n = hello_hs(spec, hs, sizeof(hs), lay);
+
+	if (!n)
+		return 0;
+	return tls_records(hs, n, spec->record_size, out, cap);
+}
+
+/* ---- HTTP ------------------------------------------------------------------ */
+
+size_t http_build(char *out, size_t cap, const char *method, const char *target,
+		  const char *fields)
+{
+	int n = snprintf(out, cap, "%s %s HTTP/1.1\r\n%s\r\n", method, target,
+			 fields ? fields : "");
+
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+/* ---- connections ------------------------------------------------------------ */
+
+struct conn conn_of(const char *src, __u16 sport, const char *dst, __u16 dport)
+{
+	struct conn c = {
+		.src = src, .dst = dst, .sport = sport, .dport = dport,
+		.isn = CONN_ISN,
+	};
+
+	return c;
+}
+
+struct pkt_spec conn_syn(const struct conn *c)
+{
+	struct pkt_spec s = spec_tcp(c->src, c->sport, c->dst, c->dport, TH_SYN);
+
+	s.seq = c->isn;
+	s.tcp_opt_len = 20;
+	return s;
+}
+
+struct pkt_spec conn_syn_data(const struct conn *c, const void *bytes, __u32 len)
+{
+	struct pkt_spec s = conn_syn(c);
+
+	s.payload = bytes;
+	s.payload_len = len;
+	return s;
+}
+
+struct pkt_spec conn_seg(const struct conn *c, __u32 off, const void *bytes,
+			 __u32 len)
+{
+	struct pkt_spec s = spec_tcp(c->src, c->sport, c->dst, c->dport,
+				     TH_ACK | TH_PSH);
+
+	s.seq = c->isn + 1 + off;
+	s.ack_seq = CONN_PEER_SEQ;
+	s.payload = bytes;
+	s.payload_len = len;
+	return s;
+}
+
+struct pkt_spec conn_fin(const struct conn *c, __u32 off)
+{
+	struct pkt_spec s = spec_tcp(c->src, c->sport, c->dst, c->dport,
+				     TH_FIN | TH_ACK);
+
+	s.seq = c->isn + 1 + off;
+	s.ack_seq = CONN_PEER_SEQ;
+	return s;
+}
+
+struct pkt_spec conn_peer_ack(const struct conn *c, __u32 n)
+{
+	struct pkt_spec s = spec_tcp(c->dst, c->dport, c->src, c->sport, TH_ACK);
+
+	memcpy(s.smac, gateway_mac, 6);
+	memcpy(s.dmac, guest_mac, 6);
+	s.seq = CONN_PEER_SEQ;
+	s.ack_seq = c->isn + 1 + n;
+	return s;
 }

@@ -116,4 +116,88 @@ struct tcp_reply {
 int tcp_reply_parse(const __u8 *buf, size_t len, struct tcp_reply *r,
 		    const char **why);
 
+
+/* ---- TLS ClientHello, HTTP request, a guest's connection ------------------- */
+
+#define HELLO_MAX	(24 * 1024)	/* handshake or raw bytes a builder makes */
+
+/*
+ * A ClientHello (TLS 1.3 as browsers send it). Extensions in this order:
+ * server_name (unless sni_last), supported_groups, ec_point_formats,
+ * signature_algorithms, supported_versions, psk_key_exchange_modes,
+ * ALPN, key_share, encrypted_client_hello (ech), server_name (sni_last),
+ * padding.
+ */
+struct hello_spec {
+	const char *sni;	/* host_name, NULL: no server_name extension */
+	__u8  sni_type;		/* the entry's name type (0: host_name) */
+	const char *sni2;	/* a second entry in the same list */
+	bool  sni_twice;	/* a second server_name extension, same name */
+	bool  sni_last;		/* server_name after the key share */
+	__u32 key_share;	/* bytes of an X25519MLKEM768 share (1216), 0: none */
+	__u32 padding;		/* padding extension body bytes, 0: no padding */
+	bool  ech;		/* an outer encrypted_client_hello (0xfe0d) */
+	bool  no_ext;		/* no extensions block at all */
+	__u32 record_size;	/* handshake bytes per TLS record, 0: one record */
+};
+
+/* Where things are: offsets into the handshake message (hs). */
+struct hello_layout {
+	__u32 hs_len;		/* the handshake message, header included */
+	__u32 sid;		/* legacy_session_id length byte */
+	__u32 exts;		/* the extensions block's 2-byte length */
+	__u32 sni_ext;		/* the (first) server_name extension's type */
+	__u32 sni_name;		/* the (first) host name's first byte */
+};
+
+/* The handshake message of spec into hs; returns its length. */
+size_t hello_hs(const struct hello_spec *spec, __u8 *hs, size_t cap,
+		struct hello_layout *lay);
+/*
+ * hs[0..hs_len) as TLS handshake records of record_size body bytes (0: one
+ * record), into out; returns the raw length.
+ */
+size_t tls_records(const __u8 *hs, size_t hs_len, __u32 record_size,
+		   __u8 *out, size_t cap);
+/* The raw offset of handshake byte hs_off once wrapped so. */
+size_t tls_raw_off(size_t hs_off, __u32 record_size);
+/* hello_hs() then tls_records(): the raw stream bytes. */
+size_t hello_build(const struct hello_spec *spec, __u8 *out, size_t cap,
+		   struct hello_layout *lay);
+
+/*
+ * "METHOD target HTTP/1.1\r\n" + fields (each ending in CRLF, as given) +
+ * CRLF, into out. Returns the length.
+ */
+size_t http_build(char *out, size_t cap, const char *method,
+		  const char *target, const char *fields);
+
+/*
+ * A connection the guest opens: its SYN carries seq isn, its stream bytes
+ * start at isn + 1; every later segment acknowledges the peer's byte
+ * CONN_PEER_SEQ.
+ */
+#define CONN_ISN	1000
+#define CONN_PEER_SEQ	70000
+
+struct conn {
+	const char *src;
+	const char *dst;
+	__u16 sport;
+	__u16 dport;
+	__u32 isn;
+};
+
+struct conn conn_of(const char *src, __u16 sport, const char *dst, __u16 dport);
+struct pkt_spec conn_syn(const struct conn *c);
+/* A SYN carrying len stream bytes (TCP Fast Open). */
+struct pkt_spec conn_syn_data(const struct conn *c, const void *bytes, __u32 len);
+/* The segment with stream bytes [off, off + len) (ACK|PSH). */
+struct pkt_spec conn_seg(const struct conn *c, __u32 off, const void *bytes,
+			 __u32 len);
+/* FIN|ACK after off stream bytes. */
+struct pkt_spec conn_fin(const struct conn *c, __u32 off);
+/* The peer's ACK of n stream bytes, travelling to the guest (tc). */
+struct pkt_spec conn_peer_ack(const struct conn *c, __u32 n);
+
 #endif /* EGRESS_TEST_FRAMES_H */

@@ -156,7 +156,10 @@ static void rules_clear(struct fx *fx)
 	for (int i = 0; i < fx->n_rules; i++) {
 		struct fx_rule_ref *r = &fx->rules[i];
 
-		egress_dp_ip_rule_del(fx->dp, r->slot, r->action, &r->key);
+		if (r->name)
+			egress_dp_name_rule_del(fx->dp, r->slot, &r->rule);
+		else
+			egress_dp_ip_rule_del(fx->dp, r->slot, r->action, &r->key);
 	}
 	fx->n_rules = 0;
 }
@@ -245,6 +248,57 @@ void fx_allow(struct fx *fx, __u8 scope, const char *cidr, __u32 rule_id)
 void fx_deny(struct fx *fx, __u8 scope, const char *cidr, __u32 rule_id)
 {
 	fx_rule(fx, &fx->a, scope, EGRESS_ACT_DENY, cidr, rule_id);
+}
+
+static struct egress_rule name_rule(const char *pattern, __u8 action,
+				    __u32 rule_id)
+{
+	struct egress_rule r;
+	char err[256];
+
+	if (egress_rule_parse(pattern, action, &r, err, sizeof(err)))
+		fail_msg("bad rule in test: %s", err);
+	if (r.kind == EGRESS_RULE_IP)
+		fail_msg("not a name rule: %s", pattern);
+	r.id = rule_id;
+	r.action = action;
+	return r;
+}
+
+void fx_name_rule(struct fx *fx, struct fx_sandbox *s, __u8 scope, __u8 action,
+		  const char *pattern, __u32 rule_id)
+{
+	struct egress_rule r = name_rule(pattern, action, rule_id);
+	__u16 *slot = &s->slot[scope];
+
+	assert_true(fx->n_rules < FX_MAX_RULES);
+	if (*slot == EGRESS_SLOT_NONE)
+		assert_int_equal(egress_dp_slot_alloc(fx->dp, slot), 0);
+	assert_int_equal(egress_dp_name_rule_add(fx->dp, *slot, &r), 0);
+	fx->rules[fx->n_rules++] = (struct fx_rule_ref){
+		.slot = *slot, .action = action, .name = true, .rule = r,
+	};
+	s->sb.slot[scope] = *slot;
+	fx_commit(fx, s);
+}
+
+void fx_name_rule_del(struct fx *fx, struct fx_sandbox *s, __u8 scope,
+		      __u8 action, const char *pattern)
+{
+	struct egress_rule r = name_rule(pattern, action, 1);
+
+	assert_int_equal(egress_dp_name_rule_del(fx->dp, s->sb.slot[scope], &r), 0);
+	fx_commit(fx, s);
+}
+
+void fx_allow_name(struct fx *fx, __u8 scope, const char *pattern, __u32 rule_id)
+{
+	fx_name_rule(fx, &fx->a, scope, EGRESS_ACT_ALLOW, pattern, rule_id);
+}
+
+void fx_deny_name(struct fx *fx, __u8 scope, const char *pattern, __u32 rule_id)
+{
+	fx_name_rule(fx, &fx->a, scope, EGRESS_ACT_DENY, pattern, rule_id);
 }
 
 void fx_src_addr(struct fx *fx, const char *addr)
@@ -427,16 +481,27 @@ void ev_decide(struct egress_event *e, __u8 verdict, __u8 flags, __u8 reason,
 	e->rule_id = rule_id;
 }
 
+void ev_host(struct egress_event *e, const char *host)
+{
+	memset(e->host, 0, sizeof(e->host));
+	e->host_len = 0;
+	if (!host)
+		return;
+	e->host_len = (__u16)strlen(host);
+	memcpy(e->host, host, e->host_len);
+}
+
 static const char *ev_str(const struct egress_event *e, char *buf, size_t len)
 {
 	char src[64], dst[64], proto[32];
+	int hl = e->host_len < sizeof(e->host) ? e->host_len : 0;
 
 	snprintf(buf, len,
-		 "%s%s reason=%s scope=%s rule=%u proto=%s l4=%u family=%u "
-		 "%s -> %s mode=%s gen=%u count=%u sandbox=%u",
+		 "%s%s host=\"%.*s\" reason=%s scope=%s rule=%u proto=%s l4=%u "
+		 "family=%u %s -> %s mode=%s gen=%u count=%u sandbox=%u",
 		 egress_verdict_name(e->verdict),
 		 e->flags & EGRESS_EV_F_WOULD_DENY ? "(would-deny)" : "",
-		 egress_reason_name(e->reason), egress_scope_name(e->scope),
+		 hl, e->host, egress_reason_name(e->reason), egress_scope_name(e->scope),
 		 e->rule_id,
 		 egress_proto_name(e->proto, e->l4proto, e->family, proto,
 				   sizeof(proto)),
@@ -477,6 +542,13 @@ static bool ev_equal(const struct egress_event *got,
 	EV_CMP(reason);
 	EV_CMP(scope);
 	EV_CMP(host_len);
+	if (got->host_len == want->host_len && got->host_len < sizeof(got->host) &&
+	    memcmp(got->host, want->host, got->host_len)) {
+		print_error("  event.host = \"%.*s\", want \"%.*s\"\n",
+			    (int)got->host_len, got->host, (int)want->host_len,
+			    want->host);
+		same = false;
+	}
 	if (memcmp(got->saddr, want->saddr, 16)) {
 		print_error("  event.saddr differs\n");
 		same = false;
@@ -517,6 +589,19 @@ void check_decision(const struct fx *fx, const struct fx_sandbox *sbx,
 {
 	struct egress_event want = ev_of(sbx, s);
 
+	ev_decide(&want, verdict, flags, reason, scope, rule_id);
+	check_events(fx, &want, 1, file, line);
+}
+
+void check_named(const struct fx *fx, const struct fx_sandbox *sbx,
+		 const struct pkt_spec *s, __u8 proto, const char *host,
+		 __u8 verdict, __u8 flags, __u8 reason, __u8 scope,
+		 __u32 rule_id, const char *file, int line)
+{
+	struct egress_event want = ev_of(sbx, s);
+
+	want.proto = proto;
+	ev_host(&want, host);
 	ev_decide(&want, verdict, flags, reason, scope, rule_id);
 	check_events(fx, &want, 1, file, line);
 }
@@ -598,4 +683,42 @@ void check_rst(const struct fx *fx, const struct pkt_spec *s, __u32 seq,
 	RST_CMP(r.ttl > 0, "TTL/hop limit 0");
 	if (!same)
 		_fail(file, line);
+}
+
+void check_rst_for(const struct fx *fx, const struct pkt_spec *s,
+		   const char *file, int line)
+{
+	__u32 len = s->payload_len + !!(s->tcp_flags & TH_SYN) +
+		    !!(s->tcp_flags & TH_FIN);
+
+	if (s->tcp_flags & TH_ACK)
+		check_rst(fx, s, s->ack_seq, 0, TH_RST, file, line);
+	else
+		check_rst(fx, s, 0, s->seq + len, TH_RST | TH_ACK, file, line);
+}
+
+/* ---- streams ------------------------------------------------------------- */
+
+void fx_stream_quiet(struct fx *fx, const struct conn *c, const void *bytes,
+		     size_t from, size_t to, size_t seg, const char *file,
+		     int line)
+{
+	const __u8 *b = bytes;
+
+	for (size_t off = from; off < to; off += seg) {
+		size_t n = to - off < seg ? to - off : seg;
+		struct pkt_spec s = conn_seg(c, (__u32)off, b + off, (__u32)n);
+
+		check_action(fx, fx_xdp(fx, &s), XDP_PASS, false, file, line);
+		check_events(fx, NULL, 0, file, line);
+	}
+}
+
+void fx_syn_pending(struct fx *fx, const struct conn *c, const char *file,
+		    int line)
+{
+	struct pkt_spec s = conn_syn(c);
+
+	check_action(fx, fx_xdp(fx, &s), XDP_PASS, false, file, line);
+	check_events(fx, NULL, 0, file, line);
 }

@@ -23,6 +23,7 @@
 
 #include "datapath.h"
 #include "frames.h"
+#include "rule.h"
 
 #define FX_MAX_EVENTS	256
 #define FX_MAX_FLOWS	1024
@@ -38,7 +39,9 @@ struct fx_sandbox {
 struct fx_rule_ref {
 	__u16 slot;
 	__u8 action;
+	bool name;			/* a name rule (rule), else an IP rule (key) */
 	struct egress_lpm_key key;
+	struct egress_rule rule;
 };
 
 struct fx {
@@ -96,6 +99,16 @@ void fx_rule_del(struct fx *fx, struct fx_sandbox *s, __u8 scope, __u8 action,
 		 const char *cidr);
 void fx_allow(struct fx *fx, __u8 scope, const char *cidr, __u32 rule_id);
 void fx_deny(struct fx *fx, __u8 scope, const char *cidr, __u32 rule_id);
+/*
+ * Name rules ("api.example.com", "*.example.com", "*"), parsed by
+ * egress_rule_parse() as egressctl does.
+ */
+void fx_name_rule(struct fx *fx, struct fx_sandbox *s, __u8 scope, __u8 action,
+		  const char *pattern, __u32 rule_id);
+void fx_name_rule_del(struct fx *fx, struct fx_sandbox *s, __u8 scope,
+		      __u8 action, const char *pattern);
+void fx_allow_name(struct fx *fx, __u8 scope, const char *pattern, __u32 rule_id);
+void fx_deny_name(struct fx *fx, __u8 scope, const char *pattern, __u32 rule_id);
 void fx_src_addr(struct fx *fx, const char *addr);
 void fx_check_mac(struct fx *fx, const __u8 mac[6]);
 
@@ -116,6 +129,8 @@ struct egress_event ev_of(const struct fx_sandbox *sbx, const struct pkt_spec *s
 struct egress_event ev_l2(const struct fx_sandbox *sbx);
 void ev_decide(struct egress_event *e, __u8 verdict, __u8 flags, __u8 reason,
 	       __u8 scope, __u32 rule_id);
+/* The event names host (NULL: none, the address stands for it). */
+void ev_host(struct egress_event *e, const char *host);
 
 void check_events(const struct fx *fx, const struct egress_event *want,
 		  int n_want, const char *file, int line);
@@ -123,6 +138,10 @@ void check_decision(const struct fx *fx, const struct fx_sandbox *sbx,
 		    const struct pkt_spec *s, __u8 verdict, __u8 flags,
 		    __u8 reason, __u8 scope, __u32 rule_id, const char *file,
 		    int line);
+void check_named(const struct fx *fx, const struct fx_sandbox *sbx,
+		 const struct pkt_spec *s, __u8 proto, const char *host,
+		 __u8 verdict, __u8 flags, __u8 reason, __u8 scope,
+		 __u32 rule_id, const char *file, int line);
 void check_action(const struct fx *fx, __u32 got, __u32 want, bool tc,
 		  const char *file, int line);
 void check_rst(const struct fx *fx, const struct pkt_spec *s, __u32 seq,
@@ -141,6 +160,14 @@ void check_rst(const struct fx *fx, const struct pkt_spec *s, __u32 seq,
 	check_decision(fx, sbx, s, verdict, flags, reason, scope,	\
 		       rule_id, __FILE__, __LINE__)
 
+/*
+ * Exactly one event: the one s should yield, as protocol proto (EGRESS_PROTO_*)
+ * naming host (NULL: no name), with this decision.
+ */
+#define assert_named(fx, s, proto, host, verdict, flags, reason, scope, rule_id) \
+	check_named(fx, &(fx)->a, s, proto, host, verdict, flags, reason, \
+		    scope, rule_id, __FILE__, __LINE__)
+
 /* A run's action; on a mismatch the run's events are shown. */
 #define assert_run(fx, run, want) \
 	check_action(fx, run, want, false, __FILE__, __LINE__)
@@ -150,6 +177,27 @@ void check_rst(const struct fx *fx, const struct pkt_spec *s, __u32 seq,
 /* The last run answered s with an XDP_TX'd, well-formed RST. */
 #define assert_rst(fx, s, seq, ack_seq, flags) \
 	check_rst(fx, s, seq, ack_seq, flags, __FILE__, __LINE__)
+
+/* The RST that answers s: from its ACK, or acknowledging all it carried. */
+void check_rst_for(const struct fx *fx, const struct pkt_spec *s,
+		   const char *file, int line);
+#define assert_rst_for(fx, s) check_rst_for(fx, s, __FILE__, __LINE__)
+
+/*
+ * Sends the stream bytes [from, to) of c in segments of at most seg bytes,
+ * each of which must pass and say nothing (a flow still waiting for its
+ * name, or one allowed already).
+ */
+void fx_stream_quiet(struct fx *fx, const struct conn *c, const void *bytes,
+		     size_t from, size_t to, size_t seg, const char *file,
+		     int line);
+#define stream_quiet(fx, c, bytes, from, to, seg) \
+	fx_stream_quiet(fx, c, bytes, from, to, seg, __FILE__, __LINE__)
+
+/* c's SYN passes and says nothing: the flow waits for its first bytes. */
+void fx_syn_pending(struct fx *fx, const struct conn *c, const char *file,
+		    int line);
+#define syn_pending(fx, c) fx_syn_pending(fx, c, __FILE__, __LINE__)
 
 #define FX(state) ((struct fx *)*(state))
 

@@ -177,6 +177,63 @@ static void refused_frames_collapse(void **state)
 	assert_event(fx, &want);
 }
 
+/* A flow to SINK4:443 in warn mode naming sni (NULL: none): its first bytes' run. */
+static void named_flow(struct fx *fx, __u16 sport, const char *sni)
+{
+	static __u8 hello[HELLO_MAX];
+	struct hello_spec h = { .sni = sni };
+	struct conn c = conn_of(GUEST4, sport, SINK4, 443);
+	struct pkt_spec syn = conn_syn(&c), s;
+	size_t n = hello_build(&h, hello, sizeof(hello), NULL);
+
+	assert_true(n > 0);
+	s = conn_seg(&c, 0, hello, (__u32)n);
+	assert_run(fx, fx_xdp(fx, &syn), XDP_PASS);
+	assert_no_event(fx);
+	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
+}
+
+/* Named flows collapse per host name: another name is news. */
+static void named_events_collapse_per_host(void **state)
+{
+	struct fx *fx = FX(state);
+	struct egress_event want;
+	struct conn c = conn_of(GUEST4, 37100, SINK4, 443);
+	struct pkt_spec s = conn_seg(&c, 0, NULL, 10);
+
+	fx_mode(fx, EGRESS_MODE_WARN);
+	set_window(fx, &fx->a, 1000);
+	named_flow(fx, 37000, "a.example.com");
+	assert_int_equal(fx->n_ev, 1);
+	assert_int_equal(fx->ev[0].count, 1);
+	named_flow(fx, 37001, "a.example.com");
+	assert_no_event(fx);
+	named_flow(fx, 37002, "A.EXAMPLE.COM.");	/* the same name */
+	assert_no_event(fx);
+	named_flow(fx, 37003, "b.example.com");
+	assert_int_equal(fx->n_ev, 1);
+	assert_int_equal(fx->ev[0].host_len, strlen("b.example.com"));
+	named_flow(fx, 37004, "b.example.com");
+	assert_no_event(fx);
+	named_flow(fx, 37005, NULL);			/* no name: news too */
+	assert_int_equal(fx->n_ev, 1);
+	assert_int_equal(fx->ev[0].host_len, 0);
+	named_flow(fx, 37006, NULL);
+	assert_no_event(fx);
+
+	set_window(fx, &fx->a, 50);
+	sleep_ms(70);
+	named_flow(fx, 37007, "a.example.com");
+	want = ev_of(&fx->a, &s);
+	want.sport = 37007;
+	want.proto = EGRESS_PROTO_TLS;
+	ev_host(&want, "a.example.com");
+	ev_decide(&want, EGRESS_ALLOWED, WOULD_DENY, EGRESS_REASON_NOT_ALLOWLISTED,
+		  EGRESS_SCOPE_NONE, 0);
+	want.count = 3;
+	assert_event(fx, &want);
+}
+
 /*
  * A reader that falls behind loses events, never silently: every decision
  * whose event found no room is counted.
@@ -254,6 +311,7 @@ int main(int argc, char **argv)
 		fx_test(distinct_decisions_not_collapsed),
 		fx_test(windows_are_per_sandbox),
 		fx_test(refused_frames_collapse),
+		fx_test(named_events_collapse_per_host),
 		fx_test(emitted_matches_received),
 		fx_test(full_ring_counts_lost_decisions),
 	};

@@ -5,9 +5,10 @@
  *
  *   mkpcap SCENARIO LINKTYPE OUT
  *
- * SCENARIO: flows (TCP, UDP, ICMP over IPv4 and IPv6), arp (ARP around an
- * ICMP echo; Ethernet only), large (GSO super-frames, frames larger than a
- * tc test run takes, a frame cut by the snap length).
+ * SCENARIO: flows (TCP, UDP, ICMP over IPv4 and IPv6; one TCP flow sends
+ * data, two close without any), arp (ARP around an ICMP echo; Ethernet
+ * only), large (GSO super-frames, frames larger than a tc test run takes, a
+ * frame cut by the snap length).
  * LINKTYPE: eth, raw, sll, sll2, null, loop, wifi (802.11: a link type
  * egress-replay refuses).
  *
@@ -56,6 +57,12 @@ static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;
 	p[1] = v & 0xff;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
 }
 
 static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
@@ -137,13 +144,20 @@ static void tcp(struct l3 *p, const char *src, const char *dst, uint16_t sport,
 		uint16_t dport, uint8_t flags, uint32_t payload)
 {
 	static uint8_t l4[BUF_SIZE];
+	bool client;
 
 	memset(l4, 0, 20);
 	put16(l4, sport);
 	put16(l4 + 2, dport);
-	l4[4] = 0x10;				/* seq */
+	/*
+	 * The sequence numbers of a connection's first segments: the client
+	 * (the higher port) starts at 0x10000000, the server at 0x20000000,
+	 * and a segment without SYN is the first after the handshake.
+	 */
+	client = sport > dport;
+	put32(l4 + 4, (client ? 0x10000000 : 0x20000000) + !(flags & TCP_SYN));
 	if (flags & TCP_ACK)
-		l4[8] = 0x20;			/* ack */
+		put32(l4 + 8, (client ? 0x20000000 : 0x10000000) + 1);
 	l4[12] = 5 << 4;
 	l4[13] = flags;
 	put16(l4 + 14, 65535);
@@ -282,6 +296,10 @@ static void scenario_flows(struct writer *w)
 	emit(w, false, &p);					/* 9 */
 	udp(&p, "fd00::2", "fd00::9", 40004, 4789, 30);
 	emit(w, true, &p);					/* 10 */
+	tcp(&p, "198.18.0.2", "198.18.0.9", 40002, 80, TCP_FIN | TCP_ACK, 0);
+	emit(w, true, &p);					/* 11 */
+	tcp(&p, "fd00::2", "fd00::1", 40003, 443, TCP_FIN | TCP_ACK, 0);
+	emit(w, true, &p);					/* 12 */
 }
 
 static void scenario_arp(struct writer *w)

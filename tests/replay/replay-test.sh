@@ -7,8 +7,9 @@
 #   replay-test.sh CASE
 #
 # Environment: EGRESS_REPLAY (the binary), MKPCAP (the capture writer),
-# CORPUS_DIR (the shared corpus). Needs root (BPF) and jq; exits 77 (skip)
-# without them.
+# EGRESS_RESEGMENT (re-segments captures), CORPUS_DIR (the shared corpus).
+# Needs root (BPF) and jq, the names-* cases tshark, names-http also ip,
+# nginx, curl and tcpdump; exits 77 (skip) without them.
 #
 # Facts about the corpus captures used below (frame numbers, counts,
 # addresses) were read from them with tshark; the captures never change.
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 CASE=${1:?usage: replay-test.sh CASE}
-: "${EGRESS_REPLAY:?}" "${MKPCAP:?}" "${CORPUS_DIR:?}"
+: "${EGRESS_REPLAY:?}" "${MKPCAP:?}" "${EGRESS_RESEGMENT:?}" "${CORPUS_DIR:?}"
 EXT=$CORPUS_DIR/external
 
 if [ "$(id -u)" != 0 ]; then
@@ -42,6 +43,13 @@ fail() {
 
 ok() {
 	echo "ok: $*"
+}
+
+need_tshark() {
+	if ! command -v tshark > /dev/null; then
+		echo "skip: tshark is not installed"
+		exit 77
+	fi
 }
 
 # policy NAME JSON: writes a policy file, its path in $T/NAME.json.
@@ -529,6 +537,8 @@ case_link_types() {
 	9 ingress pass
 	10 egress drop
 	  DENIED udp not-allowlisted [fd00::2]:40004 > [fd00::9]:4789 rule=default
+	11 egress drop
+	12 egress pass
 	EOF
 	for lt in raw sll sll2 null loop; do
 		cmp -s "$T/flows-eth.out" "$T/flows-$lt.out" ||
@@ -542,10 +552,10 @@ case_link_types() {
 	# an Ethernet header nothing says so, and they count as ingress.
 	run flows-eth-default --policy "$T/flows.json" "$T/flows-eth.pcap"
 	expect flows-eth-default "directions" \
-		'[.[] | select(.type == "frame") | .dir[0:1]] | join("")' "eieeeeieie"
+		'[.[] | select(.type == "frame") | .dir[0:1]] | join("")' "eieeeeieieee"
 	run flows-raw-default --policy "$T/flows.json" "$T/flows-raw.pcap"
 	expect flows-raw-default "directions" \
-		'[.[] | select(.type == "frame") | .dir[0:1]] | join("")' "eieeeiieii"
+		'[.[] | select(.type == "frame") | .dir[0:1]] | join("")' "eieeeiieiiei"
 
 	# Corpus: raw IPv6 (zeek-dns-https-rr-ech: two DNS queries and their
 	# answers) and Linux cooked v1 (ndpi-dns2tcp_tunnel: 192.168.20.211
@@ -600,6 +610,10 @@ case_large_frames() {
 	run large-allow-all --policy "$T/allow-all.json" "$T/large.pcap"
 	expect large-allow-all "frames not passed" \
 		'[.[] | select(.type == "frame" and .action != "pass")] | length' 0
+	# allow-all waits for a TCP flow's first payload to name its host:
+	# the 64 KiB segment (frame 3), not the SYN, has the flow's event.
+	expect large-allow-all "frames with events" \
+		'[.[] | select(.type == "event") | .frame] | join(",")' "3,6,7,8"
 	"$EGRESS_REPLAY" --policy "$T/large.json" "$T/large.pcap" > "$T/large.txt"
 	grep -q '^frame 4 ingress pass (run on the first [0-9]* of 9054 bytes: test-run limit)$' "$T/large.txt" ||
 		fail "text form of a cut frame: $(grep '^frame 4' "$T/large.txt")"
@@ -673,19 +687,46 @@ case_modes() {
 	"$MKPCAP" flows eth "$T/flows.pcap"
 	local sb=(--sandbox-addr 198.18.0.2 --sandbox-addr fd00::2)
 
+	# A name deny rule ("api.example.com") could still deny a TCP flow to
+	# an address an IP rule allows: such a flow passes its SYN and is
+	# decided at its first payload (frame 3: bytes that are neither TLS
+	# nor HTTP) or, when it carries none, at its FIN (frame 12). A deny
+	# rule for the address decides at the SYN (frame 5), and the FIN of
+	# that flow (frame 11) is dropped without another event.
 	policy rules '{"mode":"deny","allow":["198.18.0.0/15","fd00::/8"],"deny":["198.18.0.9","api.example.com"]}'
 	run rules --policy "$T/rules.json" "${sb[@]}" "$T/flows.pcap"
-	expect rules "events" \
-		'[.[] | select(.type == "event") | "\(.frame) \(.verdict) \(.reason) \(.rule)"] | join(",")' \
-		"1 ALLOWED allow-rule 198.18.0.0/15,4 DENIED deny-rule 198.18.0.9,5 DENIED deny-rule 198.18.0.9,6 ALLOWED allow-rule fd00::/8,8 ALLOWED icmp-allowed default,10 ALLOWED allow-rule fd00::/8"
+	expect_summary rules <<-EOF
+	1 egress pass
+	2 ingress pass
+	3 egress pass
+	  ALLOWED tcp allow-rule 198.18.0.2:40000 > 198.18.0.1:443 rule=198.18.0.0/15
+	4 egress drop
+	  DENIED udp deny-rule 198.18.0.2:40001 > 198.18.0.9:53 rule=198.18.0.9
+	5 egress tx
+	  DENIED tcp deny-rule 198.18.0.2:40002 > 198.18.0.9:80 rule=198.18.0.9
+	6 egress pass
+	7 ingress pass
+	8 egress pass
+	  ALLOWED icmp icmp-allowed 198.18.0.2 > 198.18.0.9 rule=default
+	9 ingress pass
+	10 egress pass
+	  ALLOWED udp allow-rule [fd00::2]:40004 > [fd00::9]:4789 rule=fd00::/8
+	11 egress drop
+	12 egress pass
+	  ALLOWED tcp allow-rule [fd00::2]:40003 > [fd00::1]:443 rule=fd00::/8
+	EOF
 	expect rules "rule ids" \
-		'[.[] | select(.type == "event") | .rule_id] | join(",")' "1,3,3,2,0,2"
+		'[.[] | select(.type == "event") | .rule_id] | join(",")' "1,3,3,0,2,2"
 
+	# warn waits for every TCP flow's first payload or FIN, whatever its
+	# address, so that the event could name the host: the flow whose SYN
+	# the deny rule for 198.18.0.9 would have refused is reported, would
+	# deny, at its FIN (frame 11).
 	run warn --policy "$T/rules.json" --mode warn "${sb[@]}" "$T/flows.pcap"
 	expect warn "frames not passed" '[.[] | select(.type == "frame" and .action != "pass")] | length' 0
 	expect warn "events" \
-		'[.[] | select(.type == "event") | "\(.frame) \(.verdict) \(.would_deny) \(.mode)"] | join(",")' \
-		"1 ALLOWED false warn,4 ALLOWED true warn,5 ALLOWED true warn,6 ALLOWED false warn,8 ALLOWED false warn,10 ALLOWED false warn"
+		'[.[] | select(.type == "event") | "\(.frame) \(.verdict) \(.would_deny) \(.mode) \(.proto) \(.reason)"] | join(",")' \
+		"3 ALLOWED false warn tcp allow-rule,4 ALLOWED true warn udp deny-rule,8 ALLOWED false warn icmp icmp-allowed,10 ALLOWED false warn udp allow-rule,11 ALLOWED true warn tcp deny-rule,12 ALLOWED false warn tcp allow-rule"
 
 	# The file's mode applies unless --mode says otherwise; deny by default.
 	run file-mode --policy "$T/deny-all.json" "${sb[@]}" "$T/flows.pcap"
@@ -695,6 +736,8 @@ case_modes() {
 	run cli-mode --policy "$T/deny-all.json" --mode allow-all "${sb[@]}" "$T/flows.pcap"
 	expect cli-mode "frames not passed" '[.[] | select(.type == "frame" and .action != "pass")] | length' 0
 	expect cli-mode "modes" '[.[] | select(.type == "event") | .mode] | unique | join(",")' "allow-all"
+	expect cli-mode "frames with events (TCP: first payload or FIN)" \
+		'[.[] | select(.type == "event") | .frame] | join(",")' "3,4,8,10,11,12"
 	run default-mode --policy "$T/empty.json" "${sb[@]}" "$T/flows.pcap"
 	expect default-mode "modes" '[.[] | select(.type == "event") | .mode] | unique | join(",")' "deny"
 	expect default-mode "frame 1" '.[] | select(.type == "frame" and .frame == 1) | .action' "tx"
@@ -707,7 +750,7 @@ case_modes() {
 	cp "$T/flows.pcap" "$T/again.pcap"
 	run two --policy "$T/rules.json" "${sb[@]}" "$T/flows.pcap" "$T/again.pcap"
 	expect two "frames per capture" \
-		"[.[] | select(.type == \"frame\") | .file] | group_by(.) | map(length) | join(\",\")" "10,10"
+		"[.[] | select(.type == \"frame\") | .file] | group_by(.) | map(length) | join(\",\")" "12,12"
 	expect two "events in the second capture" \
 		"[.[] | select(.type == \"event\" and .file == \"$T/again.pcap\")] | length" 0
 	expect two "frame 5 of the second capture" \
@@ -715,6 +758,537 @@ case_modes() {
 	"$EGRESS_REPLAY" --policy "$T/rules.json" "${sb[@]}" "$T/flows.pcap" "$T/again.pcap" > "$T/two.txt"
 	grep -q "^$T/again.pcap: frame 10 egress pass$" "$T/two.txt" || fail "text form names no file"
 	ok "rules, modes, several captures"
+}
+
+# --- names: TLS SNI and HTTP Host ------------------------------------------------------
+
+# facts FILE OUT [CLIENT...]: what tshark reads in FILE, a JSON array with
+# one object per frame: frame; saddr, daddr; src, dst (address and port as
+# egress-replay writes them); flow ("SRC>DST", TCP only); len (TCP payload
+# bytes); syn (SYN without ACK); named (the frame completes a ClientHello or
+# an HTTP request head, as tshark reassembles them), proto ("tls", "http")
+# and name (SNI or Host, canonical: lower case, no trailing dot, no port;
+# "" for none); client (sent by a CLIENT; without CLIENT, by the sender of
+# a named frame).
+facts() {
+	local file=$1 out=$2
+	shift 2
+	tshark -r "$file" -T fields -E occurrence=f \
+		-e frame.number -e ip.src -e ipv6.src -e tcp.srcport \
+		-e ip.dst -e ipv6.dst -e tcp.dstport -e tcp.len -e tcp.flags.str \
+		-e tls.handshake.type -e tls.handshake.extensions_server_name \
+		-e http.request.method -e http.host > "$T/tshark.out" 2> "$T/tshark.err" ||
+		fail "tshark $file: $(cat "$T/tshark.err")"
+	jq -R -s '
+		def ep($a; $p): if $p == "" then $a
+			elif ($a | contains(":")) then "[\($a)]:\($p)"
+			else "\($a):\($p)" end;
+		def canon: ascii_downcase | rtrimstr(".");
+		[split("\n")[] | select(length > 0) | split("\t")
+		 | {frame: (.[0] | tonumber), saddr: (.[1] + .[2]), sport: .[3],
+		    daddr: (.[4] + .[5]), dport: .[6], len: ((.[7] | tonumber?) // 0),
+		    syn: ((.[8] | test("S")) and (.[8] | test("A") | not)),
+		    tls: (.[9] == "1"), sni: .[10], http: (.[11] != ""), host: .[12]}
+		 | .src = ep(.saddr; .sport) | .dst = ep(.daddr; .dport)
+		 | .flow = (if .sport != "" then "\(.src)>\(.dst)" else null end)
+		 | .named = (.tls or .http)
+		 | .proto = (if .tls then "tls" elif .http then "http" else null end)
+		 | .name = (if .tls then .sni | canon
+			    elif .http then .host | sub(":[0-9]+$"; "") | canon
+			    else null end)
+		 | del(.sport, .dport, .tls, .sni, .http, .host)]
+		| (if $ARGS.positional == [] then [.[] | select(.named) | .saddr] | unique
+		   else $ARGS.positional end) as $clients
+		| map(.client = (.saddr | IN($clients[])))' \
+		--args "$@" < "$T/tshark.out" > "$out" || fail "$file: jq failed on tshark output"
+}
+
+# The names tshark reads in a facts file, in frame order, space-separated.
+fact_names() {
+	jq -r '[.[] | select(.named) | .name] | join(" ")' "$1"
+}
+
+# Its clients, as egress-replay options.
+fact_clients() {
+	jq -r '[.[] | select(.client) | .saddr] | unique[] | "--sandbox-addr\n\(.)"' "$1"
+}
+
+# names_check NAME FILE FACTS KIND RULES: checks run NAME on capture FILE
+# (one of the run's captures) flow by flow against what tshark read
+# (FACTS). Every client TCP flow in which tshark reads a name must be
+# decided once, with an event naming that flow and (unless the decision
+# comes before any name) its name, at the frame where the verdict is
+# expected; a denied flow's frames pass before it and are dropped after it;
+# nothing of an allowed flow is dropped. KIND and RULES (JSON: name -> rule)
+# say what the policy is:
+#   ip     every address allowed by IP rules; RULES: the names denied.
+#          Decided at the frame completing the name: deny-rule, or
+#          allow-rule by any rule;
+#   names  no IP rule; RULES: the names allowed. Decided at the frame
+#          completing the name (allow-rule, or not-allowlisted); a flow met
+#          mid-stream (its first frame is no SYN) is denied at its first
+#          frame, by its address: a name seen mid-stream never allows;
+#   warn   warn mode without rules: nothing dropped, the event of each
+#          flow names it and would deny.
+names_check_jq='
+def ev_str: "\(.frame) \(.verdict) \(.would_deny) \(.host) \(.proto) \(.reason) \(.rule)";
+[.[] | select((.file // $file) == $file)] as $out
+| [$out[] | select(.type == "frame")] as $frames
+| (reduce $frames[] as $f ({}; .[$f.frame | tostring] = $f)) as $fr
+| $facts[0] as $fx
+| [$fx[] | select(.client and .flow != null)] as $cf
+| ([$cf[] | select(.named and .name != "")] | group_by(.flow) | map(min_by(.frame))) as $named
+| def act($n): $fr[$n | tostring].action // "none";
+  (if ($frames | length) != ($fx | length) then
+     "\($frames | length) frames replayed, tshark reads \($fx | length)" else empty end),
+  (if $named == [] then "tshark reads no name" else empty end),
+  ($named[] as $h
+   | [$cf[] | select(.flow == $h.flow)] as $fl
+   | ($fl | min_by(.frame)) as $first
+   | {frame: $h.frame, host: $h.name, proto: $h.proto} as $at_name
+   | (if $kind == "names" and ($first.syn | not) then
+        {frame: $first.frame, verdict: "DENIED", would_deny: true, host: $h.daddr,
+         proto: "tcp", reason: "not-allowlisted", rule: "default"}
+      elif $kind == "names" and ($rules | has($h.name)) then
+        $at_name + {verdict: "ALLOWED", would_deny: false, reason: "allow-rule", rule: $rules[$h.name]}
+      elif $kind == "names" then
+        $at_name + {verdict: "DENIED", would_deny: true, reason: "not-allowlisted", rule: "default"}
+      elif $kind == "ip" and ($rules | has($h.name)) then
+        $at_name + {verdict: "DENIED", would_deny: true, reason: "deny-rule", rule: $rules[$h.name]}
+      elif $kind == "ip" then
+        $at_name + {verdict: "ALLOWED", would_deny: false, reason: "allow-rule", rule: "(a rule)"}
+      else
+        $at_name + {verdict: "ALLOWED", would_deny: true, reason: "not-allowlisted", rule: "default"}
+      end) as $e
+   | [$out[] | select(.type == "event" and .src == $h.src and .dst == $h.dst)
+      | if $e.rule == "(a rule)" and .rule != "default" then .rule = "(a rule)" else . end
+      | ev_str] as $got
+   | def bad($m): "\($h.src) > \($h.dst) (\($h.name)): \($m)";
+     (if $got != [$e | ev_str] then bad("events \($got), want [\($e | ev_str)]") else empty end),
+     ([$fl[] | select($fr[.frame | tostring].dir != "egress") | .frame]
+      | if length > 0 then bad("frames not egress: \(.)") else empty end),
+     if $e.verdict == "ALLOWED" then
+       [$fl[] | select(act(.frame) != "pass") | "\(.frame) \(act(.frame))"]
+       | if length > 0 then bad("frames not passed: \(.)") else empty end
+     else
+       (if act($e.frame) | IN("tx", "drop") then empty
+        else bad("frame \($e.frame): \(act($e.frame))") end),
+       ([$fl[] | select(.frame < $e.frame and act(.frame) != "pass") | .frame]
+        | if length > 0 then bad("not passed before frame \($e.frame): \(.)") else empty end),
+       ([$fl[] | select(.frame > $e.frame and act(.frame) != "drop") | .frame]
+        | if length > 0 then bad("not dropped after frame \($e.frame): \(.)") else empty end)
+     end),
+  (if $kind != "names" then
+     [$out[] | select(.type == "event" and .verdict == "DENIED") | "\(.src)>\(.dst)"]
+     - [$named[].flow]
+     | if length > 0 then "DENIED outside the named flows: \(.)" else empty end
+   else empty end),
+  (if $kind == "warn" or ($kind == "ip" and $rules == {}) then
+     [$frames[] | select(.action != "pass") | .frame]
+     | if length > 0 then "frames not passed: \(.)" else empty end
+   else empty end)'
+
+names_check() {
+	local name=$1 file=$2 facts=$3 kind=$4 rules=$5 err
+
+	err=$(jq -s -r --arg file "$file" --arg kind "$kind" --argjson rules "$rules" \
+		--slurpfile facts "$facts" "$names_check_jq" "$T/$name.out") ||
+		fail "$name: jq failed"
+	[ -z "$err" ] || fail "$name: $(basename "$file"): $err"
+}
+
+# JSON helpers: a list of names as an array, and as {name: name}.
+json_list() {
+	printf '%s\n' "$@" | jq -R -s -c 'split("\n") | map(select(length > 0))'
+}
+json_self() {
+	printf '%s\n' "$@" | jq -R -s -c 'split("\n") | map(select(length > 0) | {(.): .}) | add // {}'
+}
+
+# Every TLS capture of the corpus in which tshark reads an SNI, and the
+# names it reads there, one per ClientHello (from the corpus README).
+declare -A SNI_NAMES=(
+	[zeek-chrome-1250-tls-x25519-kyber.pcap]="lh3.google.com"
+	[suricata-tls-client-hello-frag-mtu300.pcap]="www.google.com"
+	[ndpi-tls_2_reasms.pcapng]="i.instagram.com"
+	[ndpi-tls_2_reasms_b.pcapng]="video.fmct2-3.fna.fbcdn.net"
+	[zeek-tls13-ech.pcap]="cloudflare-ech.com cloudflare-ech.com"
+	[ndpi-tls_ech.pcapng]="performance.radar.cloudflare.com"
+	[ndpi-tls_esni_sni_both.pcap]="these-are-not-the-droids-youre-looking-for.com you-think-thats-normal-tls-traffic-youre-seeing.com"
+	[ndpi-dns_doh.pcap]="mozilla.cloudflare-dns.com"
+)
+
+# names_run_all NAME KIND RULES POLICY [OPTION...]: the SNI captures
+# (sni_files, their clients in sni_sb) replayed together under POLICY (flow
+# state is per 5-tuple and they share none), each checked by names_check
+# against its facts in $T/BASENAME.facts.
+names_run_all() {
+	local name=$1 kind=$2 rules=$3 f
+	policy "$name" "$4"
+	shift 4
+	run "$name" --policy "$T/$name.json" "$@" "${sni_sb[@]}" "${sni_files[@]}"
+	for f in "${sni_files[@]}"; do
+		names_check "$name" "$f" "$T/$(basename "$f").facts" "$kind" "$rules"
+	done
+}
+
+case_names_sni() {
+	local b f got these all=() sni_files=() sni_sb=() first second
+
+	for b in $(printf '%s\n' "${!SNI_NAMES[@]}" | sort); do
+		f=$EXT/$b
+		facts "$f" "$T/$b.facts"
+		got=$(fact_names "$T/$b.facts")
+		expect_eq "$b" "names tshark reads" "$got" "${SNI_NAMES[$b]}"
+		sni_files+=("$f")
+		mapfile -t -O "${#sni_sb[@]}" sni_sb < <(fact_clients "$T/$b.facts")
+		read -r -a these <<< "$got"
+		all+=("${these[@]}")
+	done
+	mapfile -t all < <(printf '%s\n' "${all[@]}" | sort -u)
+	local names rules
+	names=$(json_list "${all[@]}")
+	rules=$(json_self "${all[@]}")
+
+	# Each name denied, every address allowed: the frame completing the
+	# ClientHello is answered (RST) or dropped, with the one DENIED event.
+	names_run_all sni-deny ip "$rules" \
+		"{\"mode\":\"deny\",\"allow\":[\"0.0.0.0/0\",\"::/0\"],\"deny\":$names}"
+	ok "${#all[@]} names denied by name, each at the frame that completes its ClientHello"
+	# Each name allowed, every address allowed: the deny rule for a name
+	# none of them carries makes the flows wait for their names.
+	names_run_all sni-allow ip '{}' \
+		"$(jq -c -n --argjson n "$names" \
+		   '{mode: "deny", allow: (["0.0.0.0/0", "::/0"] + $n), deny: ["not-in-the-corpus.example"]}')"
+	ok "the same names allowed, nothing of their flows dropped"
+	# Only the names allowed: decided by name where the flow was seen from
+	# its SYN; the two captures that start mid-connection are denied.
+	names_run_all sni-names names "$rules" "{\"mode\":\"deny\",\"allow\":$names}"
+	ok "allowed by name alone; flows met mid-stream denied at their first frame"
+	names_run_all sni-warn warn '{}' '{}' --mode warn
+	ok "warn mode: every flow reported with its name, would deny"
+
+	# Wildcards match on label boundaries: *.cloudflare.com matches
+	# performance.radar.cloudflare.com (two labels deeper), neither
+	# cloudflare-ech.com nor mozilla.cloudflare-dns.com.
+	names_run_all sni-wild-deny ip \
+		'{"lh3.google.com":"*.google.com","www.google.com":"*.google.com",
+		  "video.fmct2-3.fna.fbcdn.net":"*.fbcdn.net",
+		  "performance.radar.cloudflare.com":"*.cloudflare.com"}' \
+		'{"mode":"deny","allow":["0.0.0.0/0","::/0"],"deny":["*.google.com","*.fbcdn.net","*.cloudflare.com"]}'
+	# An exact rule matches no name below it: cloudflare-dns.com does not
+	# allow mozilla.cloudflare-dns.com.
+	names_run_all sni-wild-names names \
+		'{"lh3.google.com":"*.google.com","www.google.com":"*.google.com",
+		  "performance.radar.cloudflare.com":"*.cloudflare.com"}' \
+		'{"mode":"deny","allow":["*.google.com","*.cloudflare.com","cloudflare-dns.com"]}'
+	ok "wildcards, on label boundaries; exact names exactly"
+
+	# Two flows to one address with different names: one denied, one not.
+	b=ndpi-tls_esni_sni_both.pcap
+	read -r first second <<< "${SNI_NAMES[$b]}"
+	policy sni-one "{\"mode\":\"deny\",\"allow\":[\"0.0.0.0/0\"],\"deny\":[\"$first\"]}"
+	mapfile -t sni_sb < <(fact_clients "$T/$b.facts")
+	run sni-one --policy "$T/sni-one.json" "${sni_sb[@]}" "$EXT/$b"
+	names_check sni-one "$EXT/$b" "$T/$b.facts" ip "$(json_self "$first")"
+	expect sni-one "the other name's event" \
+		'[.[] | select(.type == "event" and .verdict == "ALLOWED") | .host] | join(",")' "$second"
+	ok "$b: $first denied, $second allowed on the same address"
+}
+
+# The Chrome post-quantum ClientHello (1756 bytes in one frame as captured)
+# re-segmented as a sender would: tshark still reads its name, and the
+# frame completing it is decided with that name.
+case_names_resegment() {
+	local kyber=$EXT/zeek-chrome-1250-tls-x25519-kyber.pcap mss n sb name=lh3.google.com
+
+	for mss in 1448 300 7 1; do
+		"$EGRESS_RESEGMENT" --mss "$mss" "$kyber" "$T/kyber-$mss.pcap" ||
+			fail "egress-resegment --mss $mss failed"
+		facts "$T/kyber-$mss.pcap" "$T/kyber-$mss.facts"
+		expect_eq "kyber-$mss" "names tshark reads" "$(fact_names "$T/kyber-$mss.facts")" "$name"
+		# The hello is cut into ceil(1756 / mss) segments.
+		n=$(jq '(.[] | select(.named) | .frame) as $h
+			| [.[] | select(.client and .len > 0 and .frame <= $h)] | length' "$T/kyber-$mss.facts")
+		expect_eq "kyber-$mss" "segments of the ClientHello" "$n" $(((1756 + mss - 1) / mss))
+		mapfile -t sb < <(fact_clients "$T/kyber-$mss.facts")
+		policy "kyber-$mss-deny" "{\"mode\":\"deny\",\"allow\":[\"0.0.0.0/0\"],\"deny\":[\"$name\"]}"
+		run "kyber-$mss-deny" --policy "$T/kyber-$mss-deny.json" "${sb[@]}" "$T/kyber-$mss.pcap"
+		names_check "kyber-$mss-deny" "$T/kyber-$mss.pcap" "$T/kyber-$mss.facts" ip \
+			"{\"$name\":\"$name\"}"
+		policy "kyber-$mss-allow" "{\"mode\":\"deny\",\"allow\":[\"$name\"]}"
+		run "kyber-$mss-allow" --policy "$T/kyber-$mss-allow.json" "${sb[@]}" "$T/kyber-$mss.pcap"
+		names_check "kyber-$mss-allow" "$T/kyber-$mss.pcap" "$T/kyber-$mss.facts" names \
+			"{\"$name\":\"$name\"}"
+		ok "Kyber ClientHello in $n segments of at most $mss bytes: denied and allowed by name"
+	done
+}
+
+# TLS captures in which tshark reads no usable name: nothing of them is
+# ever allowed by a name rule. The client of each (the captures that start
+# with the server's packet need it given).
+declare -A NO_SNI_CLIENT=(
+	[ndpi-tls_missing_ch_frag.pcap]=192.168.0.1	# starts with the SYN-ACK
+	[ndpi-tls_with_huge_ch.pcapng]=172.30.84.193
+	[ndpi-tls-esni-fuzzed.pcap]=192.168.1.12	# three ClientHellos, no SYN
+	[zeek-tls-fragmented-handshake.pcap]=192.168.6.86
+	[zeek-tls-hrr.pcap]=10.192.48.168
+)
+# What tshark reads in their ClientHellos, as a JSON array of names.
+declare -A NO_SNI_NAMES=(
+	[ndpi-tls_missing_ch_frag.pcap]='[]'
+	[ndpi-tls_with_huge_ch.pcapng]='[""]'
+	[ndpi-tls-esni-fuzzed.pcap]='["","",""]'
+	[zeek-tls-fragmented-handshake.pcap]='["104.236.167.107"]'
+	[zeek-tls-hrr.pcap]='["",""]'
+)
+# Their one event per flow with {"mode":"deny","allow":["*"]}, from the
+# frames tshark shows: the capture that starts mid-connection and the
+# fuzzed ClientHellos (no SYN) are denied by address at their first
+# frame; the IP-literal SNI is invalid at the frame completing the
+# ClientHello; the HelloRetryRequest flow carries no SNI and is decided at
+# its first ClientHello, not again at its second (frame 8). The huge
+# ClientHello (11414 bytes; its record header says so at frame 8) is
+# checked apart: hello-too-large, no later than the frame at which its
+# bytes pass 8192.
+declare -A NO_SNI_STAR=(
+	[ndpi-tls_missing_ch_frag.pcap]="2 DENIED tcp not-allowlisted"
+	[ndpi-tls-esni-fuzzed.pcap]="1 DENIED tcp not-allowlisted,2 DENIED tcp not-allowlisted,3 DENIED tcp not-allowlisted"
+	[zeek-tls-fragmented-handshake.pcap]="4 DENIED tls invalid-name"
+	[zeek-tls-hrr.pcap]="4 DENIED tls not-allowlisted"
+)
+
+# Per capture of a run: "EVENTS|VIOLATIONS" where EVENTS lists the TCP
+# events as "frame verdict proto reason" and VIOLATIONS what must hold for
+# every capture with no usable name: one event per client TCP flow, none
+# ALLOWED unless $allowed, and (unless $allowed) every client frame with
+# payload dropped or answered with a RST.
+no_sni_jq='
+[.[] | select((.file // $file) == $file)] as $out
+| (reduce ($out[] | select(.type == "frame")) as $f ({}; .[$f.frame | tostring] = $f.action)) as $act
+| [$facts[0][] | select(.client and .flow != null)] as $cf
+| [$out[] | select(.type == "event" and (.proto | IN("tcp", "tls", "http")))] as $ev
+| ([$ev[] | "\(.frame) \(.verdict) \(.proto) \(.reason)"] | join(",")) + "|" +
+  ([([$cf[].flow] | unique[] as $fl
+     | [$ev[] | select("\(.src)>\(.dst)" == $fl)] | length
+     | select(. != 1) | "\($fl): \(.) events"),
+    ($ev[] | select(.verdict == "ALLOWED" and ($allowed | not)) | "ALLOWED: \(.)"),
+    ($cf[] | select(.len > 0 and ($allowed | not) and ($act[.frame | tostring] | IN("tx", "drop") | not))
+     | "frame \(.frame) with payload: \($act[.frame | tostring])")]
+   | join("; "))'
+
+no_sni() {	# NAME FILE ALLOWED(true|false)
+	jq -s -r --arg file "$2" --argjson allowed "$3" \
+		--slurpfile facts "$T/$(basename "$2").facts" "$no_sni_jq" "$T/$1.out"
+}
+
+case_names_no_sni() {
+	local b f files=() sb=() got err h
+
+	for b in $(printf '%s\n' "${!NO_SNI_CLIENT[@]}" | sort); do
+		facts "$EXT/$b" "$T/$b.facts" "${NO_SNI_CLIENT[$b]}"
+		expect_eq "$b" "names tshark reads" \
+			"$(jq -c '[.[] | select(.named) | .name]' "$T/$b.facts")" "${NO_SNI_NAMES[$b]}"
+		files+=("$EXT/$b")
+		sb+=(--sandbox-addr "${NO_SNI_CLIENT[$b]}")
+	done
+
+	run no-sni-star --policy "$T/deny-star.json" "${sb[@]}" "${files[@]}"
+	for f in "${files[@]}"; do
+		b=$(basename "$f")
+		got=$(no_sni no-sni-star "$f" false)
+		err=${got#*|}
+		[ -z "$err" ] || fail "no-sni-star: $b: $err"
+		if [ "$b" = ndpi-tls_with_huge_ch.pcapng ]; then
+			# the client frame at which more than 8192 bytes are held
+			h=$(jq '[foreach (.[] | select(.client)) as $f (0; . + $f.len;
+				 select(. > 8192) | $f.frame)] | first' "$T/$b.facts")
+			if ! [[ ${got%%|*} =~ ^([0-9]+)\ DENIED\ tls\ hello-too-large$ ]] ||
+			   [ "${BASH_REMATCH[1]}" -gt "$h" ]; then
+				fail "no-sni-star: $b: events ${got%%|*}, want one DENIED tls hello-too-large by frame $h"
+			fi
+		else
+			expect_eq no-sni-star "$b events" "${got%%|*}" "${NO_SNI_STAR[$b]}"
+		fi
+	done
+	ok "ClientHellos without a usable name: never allowed by name, one event per flow"
+
+	# warn: nothing dropped, one event per flow, each would deny.
+	run no-sni-warn --policy "$T/empty.json" --mode warn "${sb[@]}" "${files[@]}"
+	for f in "${files[@]}"; do
+		got=$(no_sni no-sni-warn "$f" true)
+		[ -z "${got#*|}" ] || fail "no-sni-warn: $(basename "$f"): ${got#*|}"
+	done
+	expect no-sni-warn "frames not passed" '[.[] | select(.type == "frame" and .action != "pass")] | length' 0
+	expect no-sni-warn "TCP events that would not deny" \
+		'[.[] | select(.type == "event" and (.proto | IN("tcp", "tls", "http")) and (.would_deny | not))] | length' 0
+
+	# Every address allowed and a name rule to wait for: the
+	# HelloRetryRequest flow is allowed once, at its first ClientHello, and
+	# its second (frame 8) passes without a second decision; an IP-literal
+	# SNI and a too large ClientHello stay denied.
+	policy no-sni-ip '{"mode":"deny","allow":["0.0.0.0/0"],"deny":["not-in-the-corpus.example"]}'
+	run no-sni-ip --policy "$T/no-sni-ip.json" "${sb[@]}" "${files[@]}"
+	b=$EXT/zeek-tls-hrr.pcap
+	got=$(no_sni no-sni-ip "$b" true)
+	expect_eq no-sni-ip "zeek-tls-hrr.pcap" "$got" "4 ALLOWED tls allow-rule|"
+	expect no-sni-ip "zeek-tls-hrr.pcap frames not passed" \
+		"[.[] | select(.file == \"$b\" and .type == \"frame\" and .action != \"pass\")] | length" 0
+	got=$(no_sni no-sni-ip "$EXT/zeek-tls-fragmented-handshake.pcap" false)
+	expect_eq no-sni-ip "zeek-tls-fragmented-handshake.pcap" "$got" "4 DENIED tls invalid-name|"
+	got=$(no_sni no-sni-ip "$EXT/ndpi-tls_with_huge_ch.pcapng" false)
+	[[ $got =~ ^[0-9]+\ DENIED\ tls\ hello-too-large\|$ ]] ||
+		fail "no-sni-ip: ndpi-tls_with_huge_ch.pcapng: $got"
+	ok "HelloRetryRequest decided once; IP-literal SNI and a huge ClientHello denied by every policy"
+}
+
+# A capture of plain HTTP made here: nginx in one network namespace, curl
+# in another, over a veth pair (198.18.0.0/15 and fd00::/8 only, no route
+# out), captured with tcpdump. Four requests, each on its own connection:
+# Host allowed.example, denied.example, Allowed.EXAMPLE. (the same name
+# before canonicalisation), and denied.example over IPv6.
+http_ns=()
+http_pids=()
+http_cleanup() {
+	local pid ns
+	for pid in "${http_pids[@]}"; do
+		kill "$pid" 2> /dev/null && wait "$pid" 2> /dev/null
+	done
+	for ns in "${http_ns[@]}"; do
+		ip netns del "$ns" 2> /dev/null
+	done
+	true
+}
+
+http_capture() {	# OUT
+	local out=$1 srv=egress-replay-srv-$$ cli=egress-replay-cli-$$ ns host url body
+	local conf=$T/nginx/nginx.conf
+
+	trap 'http_cleanup; rm -rf "$T"' EXIT
+	trap 'exit 1' INT TERM
+	for ns in "$srv" "$cli"; do
+		ip netns add "$ns" || fail "ip netns add $ns"
+		http_ns+=("$ns")
+	done
+	ip link add eg-c netns "$cli" type veth peer name eg-s netns "$srv" || fail "veth"
+	ip -n "$srv" addr add 198.18.0.1/30 dev eg-s
+	ip -n "$cli" addr add 198.18.0.2/30 dev eg-c
+	ip -n "$srv" addr add fd00::1/64 dev eg-s nodad
+	ip -n "$cli" addr add fd00::2/64 dev eg-c nodad
+	ip -n "$srv" link set eg-s up
+	ip -n "$cli" link set eg-c up
+
+	mkdir -p "$T/nginx"
+	cat > "$conf" <<-EOF
+	worker_processes 1;
+	pid $T/nginx/nginx.pid;
+	error_log $T/nginx/error.log;
+	events { worker_connections 16; }
+	http {
+		access_log off;
+		client_body_temp_path $T/nginx/body;
+		proxy_temp_path $T/nginx/proxy;
+		fastcgi_temp_path $T/nginx/fastcgi;
+		uwsgi_temp_path $T/nginx/uwsgi;
+		scgi_temp_path $T/nginx/scgi;
+		server {
+			listen 198.18.0.1:80;
+			listen [fd00::1]:80;
+			location / { return 200 "ok\n"; }
+		}
+	}
+	EOF
+	ip netns exec "$srv" nginx -e "$T/nginx/error.log" -p "$T/nginx" -c "$conf" \
+		-g 'daemon off;' 2> "$T/nginx/stderr" &
+	http_pids+=($!)
+	for _ in $(seq 50); do
+		body=$(ip netns exec "$cli" curl -s --noproxy '*' --max-time 1 http://198.18.0.1/) && break
+		sleep 0.1
+	done
+	[ "$body" = ok ] || fail "nginx does not answer: $(cat "$T/nginx/stderr" "$T/nginx/error.log")"
+
+	ip netns exec "$cli" tcpdump -i eg-c -Z root --immediate-mode -U -w "$out" \
+		'tcp port 80' 2> "$T/tcpdump.err" &
+	http_pids+=($!)
+	for _ in $(seq 50); do
+		grep -q 'listening on' "$T/tcpdump.err" && break
+		sleep 0.1
+	done
+	grep -q 'listening on' "$T/tcpdump.err" || fail "tcpdump: $(cat "$T/tcpdump.err")"
+	for host in allowed.example denied.example Allowed.EXAMPLE. denied.example/6; do
+		url=http://198.18.0.1/
+		[ "${host%/6}" = "$host" ] || { host=${host%/6}; url='http://[fd00::1]/'; }
+		body=$(ip netns exec "$cli" curl -sS -g --noproxy '*' --max-time 5 -H "Host: $host" "$url") ||
+			fail "curl -H 'Host: $host' $url failed"
+		[ "$body" = ok ] || fail "curl -H 'Host: $host' $url: $body"
+	done
+	sleep 0.2
+	http_cleanup
+	http_pids=()
+	http_ns=()
+}
+
+case_names_http() {
+	local tool pcap=$T/http.pcap p f sb names='allowed.example denied.example allowed.example denied.example'
+
+	for tool in ip nginx curl tcpdump; do
+		if ! command -v "$tool" > /dev/null; then
+			echo "skip: $tool is not installed"
+			exit 77
+		fi
+	done
+	http_capture "$pcap"
+	"$EGRESS_RESEGMENT" --mss 1 "$pcap" "$T/http-1.pcap" || fail "egress-resegment --mss 1 failed"
+
+	for p in http http-1; do
+		f=$T/$p.pcap
+		facts "$f" "$T/$p.facts"
+		expect_eq "$p" "names tshark reads" "$(fact_names "$T/$p.facts")" "$names"
+		mapfile -t sb < <(fact_clients "$T/$p.facts")
+		expect_eq "$p" "clients" "${sb[*]}" "--sandbox-addr 198.18.0.2 --sandbox-addr fd00::2"
+
+		policy "$p-deny" '{"mode":"deny","allow":["198.18.0.0/15","fd00::/8"],"deny":["denied.example"]}'
+		run "$p-deny" --policy "$T/$p-deny.json" "${sb[@]}" "$f"
+		names_check "$p-deny" "$f" "$T/$p.facts" ip '{"denied.example":"denied.example"}'
+		# the request of a denied flow is answered with a RST
+		expect "$p-deny" "actions on the frames of DENIED events" \
+			'[.[] | select(.type == "event" and .verdict == "DENIED") | .frame] as $d
+			 | [.[] | select(.type == "frame" and (.frame | IN($d[]))) | .action] | unique | join(",")' "tx"
+		expect "$p-deny" "DENIED events" \
+			'[.[] | select(.type == "event" and .verdict == "DENIED") | "\(.host) \(.proto)"] | join(",")' \
+			"denied.example http,denied.example http"
+
+		policy "$p-names" '{"mode":"deny","allow":["allowed.example"]}'
+		run "$p-names" --policy "$T/$p-names.json" "${sb[@]}" "$f"
+		names_check "$p-names" "$f" "$T/$p.facts" names '{"allowed.example":"allowed.example"}'
+
+		run "$p-warn" --policy "$T/empty.json" --mode warn "${sb[@]}" "$f"
+		names_check "$p-warn" "$f" "$T/$p.facts" warn '{}'
+	done
+	ok "HTTP Host: allowed passes, denied gets a RST at the request, also in 1-byte segments"
+}
+
+# A 64 KiB super-frame as a flow's first payload (DESIGN section 4, step 6)
+# while a name rule makes IP-allowed flows wait for their names: its bytes
+# are neither TLS nor HTTP, so the address decides, as without the name
+# rule (gso-superframes). The same for a flow met mid-stream (frame 8).
+case_gso_names() {
+	"$MKPCAP" large eth "$T/large.pcap"
+	policy large-names '{"mode":"deny","allow":["198.18.0.1","fd00::1"],"deny":["api.example.com"]}'
+	run large-names --policy "$T/large-names.json" "$T/large.pcap"
+	summary large-names | awk '/^[0-9]/ { show = ($1 == 1 || $1 == 3 || $1 == 6 || $1 == 8) } show' \
+		> "$T/gso-names.got"
+	cat > "$T/gso-names.want" <<-EOF
+	1 egress pass
+	3 egress pass
+	  ALLOWED tcp allow-rule 198.18.0.2:41000 > 198.18.0.1:443 rule=198.18.0.1
+	6 egress tx
+	  DENIED tcp not-allowlisted 198.18.0.2:41002 > 198.18.0.9:443 rule=default
+	8 egress pass
+	  ALLOWED tcp allow-rule [fd00::2]:41004 > [fd00::1]:443 rule=fd00::1
+	EOF
+	diff -u "$T/gso-names.want" "$T/gso-names.got" >&2 || fail "super-frames of flows waiting for a name decided wrongly"
+	ok "GSO super-frames of flows waiting for a name"
 }
 
 case "$CASE" in
@@ -730,5 +1304,10 @@ large-frames) case_large_frames ;;
 gso-superframes) case_gso_superframes ;;
 attribution) case_attribution ;;
 modes) case_modes ;;
+gso-names) case_gso_names ;;
+names-sni) need_tshark; case_names_sni ;;
+names-resegment) need_tshark; case_names_resegment ;;
+names-no-sni) need_tshark; case_names_no_sni ;;
+names-http) need_tshark; case_names_http ;;
 *) fail "unknown case $CASE" ;;
 esac
