@@ -19,15 +19,24 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * Ports whose traffic names no host we can see: QUIC (HTTP/3) and DNS over
+ * TLS are denied in deny mode unless an IP rule allows the destination.
+ * QUIC clients fall back to TCP, where the SNI is visible.
+ */
+#define EG_PORT_QUIC	443	/* UDP */
+#define EG_PORT_DOT	853	/* TCP */
+
 EG_INLINE __u8 pkt_proto(const struct pkt *p)
 {
 	if (p->eth_proto == ETH_P_ARP)
 		return EGRESS_PROTO_ARP;
 	switch (p->l4proto) {
 	case IPPROTO_TCP:
-		return EGRESS_PROTO_TCP;
+		return p->dport == EG_PORT_DOT ? EGRESS_PROTO_DOT : EGRESS_PROTO_TCP;
 	case IPPROTO_UDP:
-		return EGRESS_PROTO_UDP;
+		return p->dport == EG_PORT_QUIC && !(p->flags & PKT_F_FRAG) ?
+		       EGRESS_PROTO_QUIC : EGRESS_PROTO_UDP;
 	case IPPROTO_ICMP:
 	case EG_IPPROTO_ICMPV6:
 		return EGRESS_PROTO_ICMP;
@@ -131,8 +140,12 @@ __noinline int decide_by_address(const struct egress_sandbox *sb,
 		return 0;
 	}
 	ip_matches(sb, p->daddr, &m);
-	if (!policy_combine(&m, d) && (p->flags & PKT_F_FRAG))
-		d->reason = EGRESS_REASON_FRAGMENT;
+	if (!policy_combine(&m, d)) {
+		if (p->flags & PKT_F_FRAG)
+			d->reason = EGRESS_REASON_FRAGMENT;
+		else if (pkt_proto(p) == EGRESS_PROTO_QUIC)
+			d->reason = EGRESS_REASON_QUIC_BLOCKED;
+	}
 	decision_apply_mode(d, sb->mode);
 	return 0;
 }
@@ -165,6 +178,10 @@ __noinline int tcp_open_final(const struct egress_sandbox *sb,
 		return 0;
 	if (d->verdict == EGRESS_DENIED && ruled)
 		return 1;			/* a deny rule for the address */
+	if (d->verdict == EGRESS_DENIED && p->dport == EG_PORT_DOT) {
+		d->reason = EGRESS_REASON_DOT_BLOCKED;	/* no name allows DoT */
+		return 1;
+	}
 	if (d->verdict == EGRESS_ALLOWED)
 		return !(name_rule_actions(sb) & NAMES_DENY);
 	return !(name_rule_actions(sb) & NAMES_ALLOW);
@@ -213,17 +230,21 @@ __noinline int tcp_decide(const struct egress_sandbox *sb, const struct pkt *p,
 			     EGRESS_SCOPE_NONE, 0);
 		goto mode;
 	}
-	if (f && !(f->flags & EGRESS_FLOW_F_SYN)) {
+	if ((f && !(f->flags & EGRESS_FLOW_F_SYN)) || p->dport == EG_PORT_DOT) {
 		/*
 		 * Met mid-stream: the peer may have taken other first bytes than
 		 * the ones seen here, so their name may deny but never allow.
+		 * DNS over TLS: only an address rule allows it.
 		 */
 		for_each_rule_scope(scope)
 			m.name[scope][EGRESS_ACT_ALLOW] = 0;
 	}
-	if (!policy_combine(&m, d) && f && f->proto == EGRESS_PROTO_TCP &&
-		   (f->flags & EGRESS_FLOW_F_ISN) && f->inspected) {
-		d->reason = EGRESS_REASON_NO_NAME;	/* neither TLS nor HTTP */
+	if (!policy_combine(&m, d)) {
+		if (p->dport == EG_PORT_DOT)
+			d->reason = EGRESS_REASON_DOT_BLOCKED;
+		else if (f && f->proto == EGRESS_PROTO_TCP &&
+			 (f->flags & EGRESS_FLOW_F_ISN) && f->inspected)
+			d->reason = EGRESS_REASON_NO_NAME;	/* neither TLS nor HTTP */
 	}
 mode:
 	if (d->scope == EGRESS_SCOPE_ALWAYS && d->verdict == EGRESS_DENIED)
@@ -374,7 +395,7 @@ EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
 		}
 		if (final) {
 			flow_new(sb, p, &d, 0);
-			emit(sb, p, &d, EGRESS_PROTO_TCP);
+			emit(sb, p, &d, pkt_proto(p));
 			return enforce(ctx, p, &d);
 		}
 		if (flow_new(sb, p, &d, 1) || !(f = bpf_map_lookup_elem(table, key))) {

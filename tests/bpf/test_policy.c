@@ -490,6 +490,91 @@ static void other_protocol_flow_remembered(void **state)
 	assert_no_event(fx);
 }
 
+/*
+ * QUIC (UDP 443) carries no name we can read: in deny mode it is denied
+ * (quic-blocked, so clients fall back to TCP) unless an IP rule allows the
+ * destination; a name rule, even *, does not.
+ */
+static void quic_blocked_unless_ip_allowed(void **state)
+{
+	struct fx *fx = FX(state);
+	struct pkt_spec q4 = spec_udp(GUEST4, 40100, PEER4, 443);
+	struct pkt_spec q6 = spec_udp(GUEST6, 40101, PEER6, 443);
+	struct pkt_spec other = spec_udp(GUEST4, 40102, PEER4, 444);
+
+	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "*", 1);
+	assert_run(fx, fx_xdp(fx, &q4), XDP_DROP);
+	assert_named(fx, &q4, EGRESS_PROTO_QUIC, NULL, EGRESS_DENIED, 0,
+		     EGRESS_REASON_QUIC_BLOCKED, EGRESS_SCOPE_NONE, 0);
+	assert_run(fx, fx_xdp(fx, &q6), XDP_DROP);
+	assert_named(fx, &q6, EGRESS_PROTO_QUIC, NULL, EGRESS_DENIED, 0,
+		     EGRESS_REASON_QUIC_BLOCKED, EGRESS_SCOPE_NONE, 0);
+	assert_run(fx, fx_xdp(fx, &other), XDP_DROP);
+	assert_named(fx, &other, EGRESS_PROTO_UDP, NULL, EGRESS_DENIED, 0,
+		     EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
+
+	fx_allow(fx, EGRESS_SCOPE_SANDBOX, PEER4, 2);
+	q4.sport++;
+	assert_run(fx, fx_xdp(fx, &q4), XDP_PASS);
+	assert_named(fx, &q4, EGRESS_PROTO_QUIC, NULL, EGRESS_ALLOWED, 0,
+		     EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 2);
+}
+
+static void quic_reported_in_warn(void **state)
+{
+	struct fx *fx = FX(state);
+	struct pkt_spec q = spec_udp(GUEST4, 40110, PEER4, 443);
+
+	fx_mode(fx, EGRESS_MODE_WARN);
+	assert_run(fx, fx_xdp(fx, &q), XDP_PASS);
+	assert_named(fx, &q, EGRESS_PROTO_QUIC, NULL, EGRESS_ALLOWED, WOULD_DENY,
+		     EGRESS_REASON_QUIC_BLOCKED, EGRESS_SCOPE_NONE, 0);
+}
+
+/*
+ * DNS over TLS (853): denied at its SYN in deny mode unless an IP rule
+ * allows the resolver, whatever name rules say.
+ */
+static void dot_blocked_unless_ip_allowed(void **state)
+{
+	struct fx *fx = FX(state);
+	struct pkt_spec s = spec_tcp(GUEST4, 40120, PEER4, 853, TH_SYN);
+	struct pkt_spec s6 = spec_tcp(GUEST6, 40121, PEER6, 853, TH_SYN);
+
+	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "*", 1);
+	assert_run(fx, fx_xdp(fx, &s), XDP_TX);
+	assert_rst(fx, &s, 0, s.seq + 1, TH_RST | TH_ACK);
+	assert_named(fx, &s, EGRESS_PROTO_DOT, NULL, EGRESS_DENIED, 0,
+		     EGRESS_REASON_DOT_BLOCKED, EGRESS_SCOPE_NONE, 0);
+	assert_run(fx, fx_xdp(fx, &s6), XDP_TX);
+	assert_named(fx, &s6, EGRESS_PROTO_DOT, NULL, EGRESS_DENIED, 0,
+		     EGRESS_REASON_DOT_BLOCKED, EGRESS_SCOPE_NONE, 0);
+
+	fx_allow(fx, EGRESS_SCOPE_GLOBAL, PEER4, 2);
+	s.sport++;
+	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
+	assert_named(fx, &s, EGRESS_PROTO_DOT, NULL, EGRESS_ALLOWED, 0,
+		     EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_GLOBAL, 2);
+}
+
+/* In warn mode DoT waits for its first bytes like any TCP flow. */
+static void dot_reported_in_warn(void **state)
+{
+	struct fx *fx = FX(state);
+	struct pkt_spec s = spec_tcp(GUEST4, 40130, PEER4, 853, TH_SYN);
+
+	fx_mode(fx, EGRESS_MODE_WARN);
+	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "*", 1);
+	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
+	assert_no_event(fx);
+	s.tcp_flags = TH_FIN | TH_ACK;
+	s.seq++;
+	s.ack_seq = 5000;
+	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
+	assert_named(fx, &s, EGRESS_PROTO_DOT, NULL, EGRESS_ALLOWED, WOULD_DENY,
+		     EGRESS_REASON_DOT_BLOCKED, EGRESS_SCOPE_NONE, 0);
+}
+
 static void warn_mode_reports_rules(void **state)
 {
 	struct fx *fx = FX(state);
@@ -562,6 +647,12 @@ int main(int argc, char **argv)
 		fx_test(deny_all_cuts_echo_flow),
 		fx_test(icmp_to_always_denied_dropped),
 	};
+	const struct CMUnitTest ports[] = {
+		fx_test(quic_blocked_unless_ip_allowed),
+		fx_test(quic_reported_in_warn),
+		fx_test(dot_blocked_unless_ip_allowed),
+		fx_test(dot_reported_in_warn),
+	};
 	const struct CMUnitTest modes[] = {
 		fx_test(mode_defaults),
 		fx_test(other_protocol_flow_remembered),
@@ -573,6 +664,7 @@ int main(int argc, char **argv)
 		FX_GROUP("precedence", precedence),
 		FX_GROUP("icmp", icmp),
 		FX_GROUP("modes", modes),
+		FX_GROUP("ports", ports),
 	};
 
 	return fx_main(argc, argv, groups, FX_ARRAY_SIZE(groups));
