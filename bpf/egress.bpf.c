@@ -15,6 +15,7 @@
 #include "event.h"
 #include "rst.h"
 #include "stream.h"
+#include "dns_query.h"
 #include "lib/name_hash.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -586,6 +587,8 @@ int xdp_egress(struct xdp_md *ctx)
 		emit(sb, &p, &d, pkt_proto(&p));
 		return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
 	}
+	if (p.l4proto == IPPROTO_UDP && p.dport == EG_DNS_PORT)
+		return handle_dns(ctx, sb, &p);
 	return handle_flow(ctx, sb, &p);
 }
 

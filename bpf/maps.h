@@ -128,6 +128,13 @@ struct {
 } src_addrs SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGRESS_MAX_SRC_ADDRS);
+	__type(key, struct egress_src_key);
+	__type(value, __u8);
+} resolvers SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, EGRESS_RATELIMIT_ENTRIES);
 	__type(key, struct egress_rl_key);

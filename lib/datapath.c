@@ -450,17 +450,27 @@ int egress_dp_sandbox_del(struct egress_dp *dp, __u32 ifindex)
 	return 0;
 }
 
-int egress_dp_src_addr_add(struct egress_dp *dp, __u32 sandbox_id,
-			   const __u8 addr[16])
+static int sandbox_addr_add(int map_fd, __u32 sandbox_id, const __u8 addr[16])
 {
 	struct egress_src_key key = { .sandbox_id = sandbox_id };
 	__u8 one = 1;
 
 	memcpy(key.addr, addr, 16);
-	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.src_addrs), &key, &one,
-				BPF_ANY))
+	if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int egress_dp_src_addr_add(struct egress_dp *dp, __u32 sandbox_id,
+			   const __u8 addr[16])
+{
+	return sandbox_addr_add(bpf_map__fd(dp->skel->maps.src_addrs), sandbox_id, addr);
+}
+
+int egress_dp_resolver_add(struct egress_dp *dp, __u32 sandbox_id,
+			   const __u8 addr[16])
+{
+	return sandbox_addr_add(bpf_map__fd(dp->skel->maps.resolvers), sandbox_id, addr);
 }
 
 /* --- test runs ------------------------------------------------------------------ */

@@ -57,6 +57,9 @@ int egress_dp_sandbox_get(struct egress_dp *dp, __u32 ifindex,
 int egress_dp_sandbox_del(struct egress_dp *dp, __u32 ifindex);
 int egress_dp_src_addr_add(struct egress_dp *dp, __u32 sandbox_id,
 			   const __u8 addr[16]);
+/* An address the sandbox's DNS queries may go to. */
+int egress_dp_resolver_add(struct egress_dp *dp, __u32 sandbox_id,
+			   const __u8 addr[16]);
 
 /* --- running frames through the programs (BPF_PROG_TEST_RUN) ------------- */
 struct egress_run {

@@ -45,6 +45,7 @@
 #define EGRESS_MAP_SLOT_INFO		"slot_info"
 #define EGRESS_MAP_HELLOS		"hellos"
 #define EGRESS_MAP_CONFIG		"config"
+#define EGRESS_MAP_RESOLVERS		"resolvers"
 
 /* ---- policy vocabulary --------------------------------------------------- */
 
@@ -132,6 +133,7 @@ enum egress_proto {
  */
 #define EGRESS_SB_F_CHECK_MAC	(1U << 0)	/* source MAC must equal mac */
 #define EGRESS_SB_F_CHECK_IP	(1U << 1)	/* source IP must be in src_addrs */
+#define EGRESS_SB_F_ANY_RESOLVER (1U << 2)	/* DNS to any address counts as to a resolver */
 
 #define EGRESS_SLOT_NONE	0xffff
 
@@ -203,6 +205,11 @@ struct egress_slot_info {
 struct egress_config {
 	__u64 hash_key[2];	/* SipHash key of name_rules, from getrandom */
 };
+
+/*
+ * resolvers: HASH keyed like src_addrs: the addresses a sandbox's DNS
+ * queries may go to (policy key "resolvers").
+ */
 
 /* src_addrs: HASH, the source addresses a sandbox may use (--ip). */
 struct egress_src_key {

@@ -311,6 +311,14 @@ void fx_src_addr(struct fx *fx, const char *addr)
 	fx_commit(fx, &fx->a);
 }
 
+void fx_resolver(struct fx *fx, const char *addr)
+{
+	__u8 a[16];
+
+	addr16(addr, a);
+	assert_int_equal(egress_dp_resolver_add(fx->dp, fx->a.sb.id, a), 0);
+}
+
 void fx_check_mac(struct fx *fx, const __u8 mac[6])
 {
 	memcpy(fx->a.sb.mac, mac, 6);

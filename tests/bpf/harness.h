@@ -111,6 +111,8 @@ void fx_allow_name(struct fx *fx, __u8 scope, const char *pattern, __u32 rule_id
 void fx_deny_name(struct fx *fx, __u8 scope, const char *pattern, __u32 rule_id);
 void fx_src_addr(struct fx *fx, const char *addr);
 void fx_check_mac(struct fx *fx, const __u8 mac[6]);
+/* An address the sandbox's DNS queries may go to. */
+void fx_resolver(struct fx *fx, const char *addr);
 
 /*
  * Runs a frame and collects its events. A frame the program passes must

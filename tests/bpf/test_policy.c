@@ -614,8 +614,8 @@ static void deny_all_ignores_every_allow(void **state)
 	syn_decided(fx, PEER4, EGRESS_DENIED, 0, EGRESS_REASON_DENY_ALL,
 		    EGRESS_SCOPE_NONE, 0);
 	assert_run(fx, fx_xdp(fx, &udp), XDP_DROP);
-	assert_decision(fx, &udp, EGRESS_DENIED, 0, EGRESS_REASON_DENY_ALL,
-			EGRESS_SCOPE_NONE, 0);
+	assert_named(fx, &udp, EGRESS_PROTO_DNS, NULL, EGRESS_DENIED, 0,
+		     EGRESS_REASON_DENY_ALL, EGRESS_SCOPE_NONE, 0);
 }
 
 int main(int argc, char **argv)

@@ -282,7 +282,7 @@ static void scenario_flows(struct writer *w)
 	emit(w, false, &p);					/* 2 */
 	tcp(&p, "198.18.0.2", "198.18.0.1", 40000, 443, TCP_ACK, 100);
 	emit(w, true, &p);					/* 3 */
-	udp(&p, "198.18.0.2", "198.18.0.9", 40001, 53, 30);
+	udp(&p, "198.18.0.2", "198.18.0.9", 40001, 5300, 30);
 	emit(w, true, &p);					/* 4 */
 	tcp(&p, "198.18.0.2", "198.18.0.9", 40002, 80, TCP_SYN, 0);
 	emit(w, true, &p);					/* 5 */

@@ -526,7 +526,7 @@ case_link_types() {
 	2 ingress pass
 	3 egress pass
 	4 egress drop
-	  DENIED udp not-allowlisted 198.18.0.2:40001 > 198.18.0.9:53 rule=default
+	  DENIED udp not-allowlisted 198.18.0.2:40001 > 198.18.0.9:5300 rule=default
 	5 egress tx
 	  DENIED tcp not-allowlisted 198.18.0.2:40002 > 198.18.0.9:80 rule=default
 	6 egress pass
@@ -557,18 +557,21 @@ case_link_types() {
 	expect flows-raw-default "directions" \
 		'[.[] | select(.type == "frame") | .dir[0:1]] | join("")' "eieeeiieiiei"
 
-	# Corpus: raw IPv6 (zeek-dns-https-rr-ech: two DNS queries and their
-	# answers) and Linux cooked v1 (ndpi-dns2tcp_tunnel: 192.168.20.211
-	# sends 22 frames of a TLS connection to 1.1.1.1, 28 come back).
+	# Corpus: raw IPv6 (zeek-dns-https-rr-ech: two DNS queries, answered
+	# with NXDOMAIN by the data path, and the resolver's answers) and Linux
+	# cooked v1 (ndpi-dns2tcp_tunnel: 192.168.20.211 sends 22 frames of a
+	# TLS connection to 1.1.1.1, 28 come back).
 	run rr-ech --policy "$T/deny.json" "$EXT/zeek-dns-https-rr-ech.pcap"
 	expect_summary rr-ech <<-EOF
-	1 egress drop
-	  DENIED udp not-allowlisted [2a02:6bf:8080:165::1:12]:55941 > [2620:fe::fe]:53 rule=default
+	1 egress tx
+	  DENIED dns not-allowlisted [2a02:6bf:8080:165::1:12]:55941 > [2620:fe::fe]:53 rule=default
 	2 ingress pass
-	3 egress drop
-	  DENIED udp not-allowlisted [2a02:6bf:8080:165::1:12]:39419 > [2620:fe::fe]:53 rule=default
+	3 egress tx
+	  DENIED dns not-allowlisted [2a02:6bf:8080:165::1:12]:39419 > [2620:fe::fe]:53 rule=default
 	4 ingress pass
 	EOF
+	expect rr-ech "the queries' names" \
+		'[.[] | select(.type == "event") | .host] | join(",")' "defo.ie,cloudflare-ech.com"
 	run dns2tcp --policy "$T/deny.json" "$EXT/ndpi-dns2tcp_tunnel.pcap"
 	expect_eq dns2tcp "egress frames" "$(n_frames dns2tcp egress)" 22
 	expect_eq dns2tcp "ingress frames" "$(n_frames dns2tcp ingress)" 28
@@ -701,7 +704,7 @@ case_modes() {
 	3 egress pass
 	  ALLOWED tcp allow-rule 198.18.0.2:40000 > 198.18.0.1:443 rule=198.18.0.0/15
 	4 egress drop
-	  DENIED udp deny-rule 198.18.0.2:40001 > 198.18.0.9:53 rule=198.18.0.9
+	  DENIED udp deny-rule 198.18.0.2:40001 > 198.18.0.9:5300 rule=198.18.0.9
 	5 egress tx
 	  DENIED tcp deny-rule 198.18.0.2:40002 > 198.18.0.9:80 rule=198.18.0.9
 	6 egress pass

@@ -328,6 +328,11 @@ static int sandbox_setup(struct replay *r)
 					  r->o->policy);
 	if (!ret)
 		ret = egress_dp_flow_table_create(r->dp, sb.id, EGRESS_FLOWS_PER_SANDBOX);
+	/* without "resolvers", DNS to any address counts as to a resolver */
+	if (!r->o->policy->has_resolvers)
+		sb.flags |= EGRESS_SB_F_ANY_RESOLVER;
+	for (size_t i = 0; !ret && i < r->o->policy->n_resolvers; i++)
+		ret = egress_dp_resolver_add(r->dp, sb.id, r->o->policy->resolvers[i]);
 	if (!ret)
 		ret = egress_dp_sandbox_set(r->dp, r->ifindex, &sb);
 	if (!ret)
