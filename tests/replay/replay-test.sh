@@ -1294,6 +1294,51 @@ case_gso_names() {
 	ok "GSO super-frames of flows waiting for a name"
 }
 
+# --- DNS ----------------------------------------------------------------------
+
+# The frames of capture FILE that run NAME passed from the sandbox and that
+# carry a payload (UDP, or TCP with data), as tshark reads them: none may.
+passed_payload_frames() {
+	local frames
+	frames=$(q "$1" '[.[] | select(.type == "frame" and .dir == "egress" and .action == "pass") | .frame] | join(" ")')
+	[ -n "$frames" ] || { echo 0; return; }
+	tshark -r "$2" -Y "(udp || tcp.len > 0) && frame.number in {$frames}" 2>/dev/null | wc -l
+}
+
+# DNS tunnels and exfiltration under a policy that allows only pypi.org: no
+# query passes; every one is answered with NXDOMAIN or dropped; a DENIED dns
+# event for each. Malformed and hostile DNS never crashes or allows.
+case_dns_tunnels() {
+	local f n_queries n_events
+	policy pypi '{"mode":"deny","allow":["pypi.org"]}'
+	for f in ndpi-dns-tunnel-iodine.pcap ndpi-dns_exfiltration.pcap ndpi-dns2tcp_tunnel.pcap; do
+		run "dns-$f" --policy "$T/pypi.json" "$EXT/$f"
+		expect "dns-$f" "ALLOWED events" \
+			'[.[] | select(.type == "event" and .verdict == "ALLOWED")] | length' 0
+		expect_eq "dns-$f" "frames with a payload passed" \
+			"$(passed_payload_frames "dns-$f" "$EXT/$f")" 0
+		n_queries=$(tshark -r "$EXT/$f" -Y 'udp.dstport == 53 && dns.flags.response == 0' 2>/dev/null | wc -l)
+		n_events=$(q "dns-$f" '[.[] | select(.type == "event" and .proto == "dns" and .verdict == "DENIED")] | length')
+		expect_eq "dns-$f" "DENIED dns events (one per query)" "$n_events" "$n_queries"
+	done
+	expect dns-ndpi-dns-tunnel-iodine.pcap "queries answered NXDOMAIN" \
+		'[.[] | select(.type == "frame" and .action == "tx")] | length' 181
+	expect dns-ndpi-dns_exfiltration.pcap "queries answered NXDOMAIN" \
+		'[.[] | select(.type == "frame" and .action == "tx")] | length' 150
+	ok "DNS tunnels and exfiltration: every query answered NXDOMAIN or dropped"
+
+	for f in zeek-dns-max-compression-depth.pcap suricata-dns-forward-pointer.pcap \
+		 zeek-dns-invalid-names.pcap ndpi-malformed_dns.pcap zeek-dns-https-rr-ech.pcap \
+		 ndpi-dns_fragmented.pcap; do
+		run "dnsbad-$f" --policy "$T/pypi.json" "$EXT/$f"
+		expect "dnsbad-$f" "ALLOWED dns events" \
+			'[.[] | select(.type == "event" and .proto == "dns" and .verdict == "ALLOWED")] | length' 0
+		expect_eq "dnsbad-$f" "frames with a payload passed" \
+			"$(passed_payload_frames "dnsbad-$f" "$EXT/$f")" 0
+	done
+	ok "hostile and malformed DNS: nothing crashes, nothing passes"
+}
+
 case "$CASE" in
 tunnels) case_tunnels ;;
 fragments) case_fragments ;;
@@ -1312,5 +1357,6 @@ names-sni) need_tshark; case_names_sni ;;
 names-resegment) need_tshark; case_names_resegment ;;
 names-no-sni) need_tshark; case_names_no_sni ;;
 names-http) need_tshark; case_names_http ;;
+dns-tunnels) need_tshark; case_dns_tunnels ;;
 *) fail "unknown case $CASE" ;;
 esac
