@@ -18,6 +18,7 @@
 #include "lib/csum.h"
 #include "lib/dns.h"
 #include "lib/name_hash.h"
+#include "reply.h"
 
 /* Per-CPU room for a query and its answer. */
 struct dns_work {
@@ -63,58 +64,23 @@ __noinline int dns_nxdomain_tx(struct xdp_md *ctx, const struct pkt *p,
 			       struct dns_work *w)
 {
 	void *data, *data_end;
-	struct ethhdr *eth;
 	struct udphdr *uh;
-	__u32 rlen, iphl;
-	int delta;
+	__u32 rlen;
+	int off;
 
 	if (!p || !w)
 		return XDP_DROP;
 	rlen = eg_dns_nxdomain(w->msg, &w->q);
 	if (rlen < EG_DNS_HDR_LEN || rlen > EG_DNS_CAP + 64)
 		return XDP_DROP;
-	iphl = p->family == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
-	delta = (int)(sizeof(*eth) + iphl + sizeof(*uh) + rlen) -
-		(int)bpf_xdp_get_buff_len(ctx);
-	if (bpf_xdp_adjust_tail(ctx, delta))
+	off = reply_headers(ctx, p, IPPROTO_UDP, sizeof(*uh) + rlen);
+	if (off < 0)
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	eth = data;
-	if ((void *)eth + sizeof(*eth) + sizeof(struct iphdr) + sizeof(*uh) > data_end)
+	uh = data + off;
+	if ((void *)(uh + 1) > data_end)
 		return XDP_DROP;
-	eg_memcpy(eth->h_dest, p->smac, 6);
-	eg_memcpy(eth->h_source, p->dmac, 6);
-
-	if (p->family == 4) {
-		struct iphdr *iph = (void *)(eth + 1);
-
-		uh = (void *)(iph + 1);
-		iph->version = 4;
-		iph->ihl = 5;
-		iph->tos = 0;
-		iph->tot_len = eg_htons(sizeof(*iph) + sizeof(*uh) + rlen);
-		iph->id = 0;
-		iph->frag_off = eg_htons(0x4000);	/* DF */
-		iph->ttl = 64;
-		iph->protocol = IPPROTO_UDP;
-		iph->check = 0;
-		eg_memcpy(&iph->saddr, p->daddr + 12, 4);
-		eg_memcpy(&iph->daddr, p->saddr + 12, 4);
-		iph->check = csum_ipv4_hdr(iph);
-	} else {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-
-		uh = (void *)(ip6 + 1);
-		if ((void *)(uh + 1) > data_end)
-			return XDP_DROP;
-		*(__be32 *)ip6 = eg_htonl(0x60000000);
-		ip6->payload_len = eg_htons(sizeof(*uh) + rlen);
-		ip6->nexthdr = IPPROTO_UDP;
-		ip6->hop_limit = 64;
-		eg_memcpy(&ip6->saddr, p->daddr, 16);
-		eg_memcpy(&ip6->daddr, p->saddr, 16);
-	}
 	uh->source = eg_htons(p->dport);
 	uh->dest = eg_htons(p->sport);
 	uh->len = eg_htons(sizeof(*uh) + rlen);
@@ -134,7 +100,7 @@ __noinline int dns_nxdomain_tx(struct xdp_md *ctx, const struct pkt *p,
 		if (!uh->check)
 			uh->check = 0xffff;
 	}
-	if (bpf_xdp_store_bytes(ctx, sizeof(*eth) + iphl + sizeof(*uh), w->msg, rlen))
+	if (bpf_xdp_store_bytes(ctx, off + sizeof(*uh), w->msg, rlen))
 		return XDP_DROP;
 	return XDP_TX;
 }

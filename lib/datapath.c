@@ -475,45 +475,39 @@ int egress_dp_resolver_add(struct egress_dp *dp, __u32 sandbox_id,
 
 /* --- test runs ------------------------------------------------------------------ */
 
-int egress_dp_run_xdp(struct egress_dp *dp, struct egress_run *run)
+static int test_run(int prog_fd, struct egress_run *run, void *ctx, size_t ctx_size)
 {
-	struct xdp_md ctx = {
-		.data_end = run->len,
-		.ingress_ifindex = run->ifindex,
-	};
 	LIBBPF_OPTS(bpf_test_run_opts, o,
 		    .data_in = run->frame,
 		    .data_size_in = run->len,
 		    .data_out = run->out,
 		    .data_size_out = run->out ? run->out_size : 0,
-		    .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx),
+		    .ctx_in = ctx,
+		    .ctx_size_in = ctx_size,
 		    .repeat = 1);
 
-	if (bpf_prog_test_run_opts(egress_dp_xdp_fd(dp), &o))
+	if (bpf_prog_test_run_opts(prog_fd, &o))
 		return -errno;
 	run->action = o.retval;
 	run->out_size = o.data_size_out;
 	return 0;
 }
 
+int egress_dp_run_xdp(struct egress_dp *dp, struct egress_run *run)
+{
+	struct xdp_md ctx = {
+		.data_end = run->len,
+		.ingress_ifindex = run->ifindex,
+	};
+
+	return test_run(egress_dp_xdp_fd(dp), run, &ctx, sizeof(ctx));
+}
+
 int egress_dp_run_tc(struct egress_dp *dp, struct egress_run *run)
 {
 	struct __sk_buff ctx = { .ifindex = run->ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		    .data_in = run->frame,
-		    .data_size_in = run->len,
-		    .data_out = run->out,
-		    .data_size_out = run->out ? run->out_size : 0,
-		    .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx),
-		    .repeat = 1);
 
-	if (bpf_prog_test_run_opts(egress_dp_tc_fd(dp), &o))
-		return -errno;
-	run->action = o.retval;
-	run->out_size = o.data_size_out;
-	return 0;
+	return test_run(egress_dp_tc_fd(dp), run, &ctx, sizeof(ctx));
 }
 
 /* --- events and counters ---------------------------------------------------------- */
