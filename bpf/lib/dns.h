@@ -22,8 +22,12 @@
  * room for EG_DNS_NAME_BUF bytes, written at offsets masked with 0xff.
  *
  * Walks over bytes, records and options are eg_loop() steps whose state
- * holds no value BPF knows exactly (positions come from the step index or
- * from the message), so the verifier checks each step a few times in all.
+ * holds no value BPF knows exactly to change from one step to the next
+ * (positions come from the step index or from the message), so the
+ * verifier checks each step a few times in all. The state of the name
+ * walks lives in the query and answer structs: BPF callers keep those in a
+ * map value (as they must the answer's, for its size), where the verifier
+ * knows nothing exactly.
  */
 #ifndef EGRESS_BPF_DNS_H
 #define EGRESS_BPF_DNS_H
@@ -90,6 +94,20 @@ enum eg_dns_status {
 	EG_DNS_NOT_RESPONSE,	/* an answer with QR=0 or opcode != 0 */
 };
 
+/* The state of a name walk (below), kept where BPF holds no exact value of it. */
+struct dns_name_state {
+	__u32 len;		/* of the message */
+	__u32 at;		/* pos = i + at */
+	__u32 delta;		/* out = pos + delta */
+	__u32 label_end;	/* bytes before it belong to the current label */
+	__u32 run;		/* where the current run of labels starts */
+	__u32 end;		/* just past the name's bytes in place */
+	__u32 text_len;
+	__u8  pointers;		/* pointers allowed */
+	__u8  result;		/* enum dns_name_result */
+	__u16 pad;
+};
+
 /*
  * A parsed query. question_end: the offset just past QTYPE/QCLASS (the
  * question is msg[12, question_end)); name_len: the canonical text length,
@@ -109,6 +127,7 @@ struct eg_dns_query {
 	__u16 msg_len;
 	__u8  edns_version;
 	__u8  pad;
+	struct dns_name_state walk;	/* scratch of the parser */
 };
 
 /* What an answer held beyond the caps: bits of eg_dns_answer.capped. */
@@ -131,7 +150,7 @@ struct eg_dns_addr {
  * of the records (one pass: a record before the CNAME that brings its
  * owner into the chain is not counted). min_ttl: the least TTL of the
  * records reported (addresses and followed CNAMEs), 0 when there are none.
- * work: scratch, the owner name of the record being walked.
+ * walk and work: scratch of the parser (work: the owner of a record).
  */
 struct eg_dns_answer {
 	__u16 id;
@@ -146,9 +165,10 @@ struct eg_dns_answer {
 	__u8  n_addrs;
 	__u8  n_chain;
 	__u8  capped;		/* EG_DNS_CAPPED_* */
-	__u8  pad[3];
+	__u8  pad[2];
 	__u32 min_ttl;
 	struct eg_dns_addr addrs[EG_DNS_MAX_ADDRS];
+	struct dns_name_state walk;
 	char  work[EG_DNS_NAME_BUF];
 };
 
@@ -212,75 +232,68 @@ enum dns_name_result {
 struct dns_name_walk {
 	const __u8 *msg;
 	char *text;
-	__u32 len;		/* of the message */
-	__u32 at;		/* pos = i + at */
-	__u32 delta;		/* out = pos + delta */
-	__u32 label_end;	/* bytes before it belong to the current label */
-	__u32 run;		/* where the current run of labels starts */
-	__u32 end;		/* just past the name's bytes in place */
-	__u32 text_len;
-	__u8  pointers;		/* pointers allowed */
-	__u8  result;		/* enum dns_name_result */
-	__u16 pad;
+	struct dns_name_state *st;
 };
 
-EG_INLINE long dns_name_stop(struct dns_name_walk *w, __u32 result)
+EG_INLINE long dns_name_stop(struct dns_name_state *st, __u32 result)
 {
-	w->result = result;
+	st->result = result;
 	return 1;
 }
 
-EG_INLINE long dns_name_pointer(struct dns_name_walk *w, __u32 i, __u32 pos,
+EG_INLINE long dns_name_pointer(const struct dns_name_walk *w, __u32 i, __u32 pos,
 				__u32 out, __u32 c, __u32 mask)
 {
+	struct dns_name_state *st = w->st;
 	__u32 target, hops = i - 1 - out;	/* pointers followed before this one */
 
-	if (!w->pointers)
-		return dns_name_stop(w, DNS_NAME_POINTER);
-	if (pos + 1 >= w->len)
-		return dns_name_stop(w, DNS_NAME_TRUNCATED);
+	if (!st->pointers)
+		return dns_name_stop(st, DNS_NAME_POINTER);
+	if (pos + 1 >= st->len)
+		return dns_name_stop(st, DNS_NAME_TRUNCATED);
 	target = (c & 0x3f) << 8 | dns_u8(w->msg, pos + 1, mask);
 	/* a prior occurrence: before the labels this pointer ends */
-	if (target < EG_DNS_HDR_LEN || target >= w->run)
-		return dns_name_stop(w, DNS_NAME_BAD_POINTER);
+	if (target < EG_DNS_HDR_LEN || target >= st->run)
+		return dns_name_stop(st, DNS_NAME_BAD_POINTER);
 	if (hops >= EG_DNS_MAX_HOPS)
-		return dns_name_stop(w, DNS_NAME_BAD_POINTER);
+		return dns_name_stop(st, DNS_NAME_BAD_POINTER);
 	if (hops == 0)
-		w->end = pos + 2;
-	w->at = target - (i + 1);
-	w->delta = out - target;
-	w->run = target;
-	w->label_end = target;
+		st->end = pos + 2;
+	st->at = target - (i + 1);
+	st->delta = out - target;
+	st->run = target;
+	st->label_end = target;
 	return 0;
 }
 
-EG_INLINE long dns_name_step(struct dns_name_walk *w, __u32 i, __u32 mask)
+EG_INLINE long dns_name_step(const struct dns_name_walk *w, __u32 i, __u32 mask)
 {
-	__u32 pos = i + w->at, out = pos + w->delta, c;
+	struct dns_name_state *st = w->st;
+	__u32 pos = i + st->at, out = pos + st->delta, c;
 
-	if (pos >= w->len)
-		return dns_name_stop(w, DNS_NAME_TRUNCATED);
+	if (pos >= st->len)
+		return dns_name_stop(st, DNS_NAME_TRUNCATED);
 	c = dns_u8(w->msg, pos, mask);
-	if (pos < w->label_end) {
+	if (pos < st->label_end) {
 		w->text[out & 0xff] = c == '.' ? ' ' : (char)c;
 		return 0;
 	}
 	if (c == 0) {
 		if (i - 1 - out == 0)		/* no pointer followed */
-			w->end = pos + 1;
-		w->text_len = out == (__u32)-1 ? 0 : out;
-		return dns_name_stop(w, DNS_NAME_OK);
+			st->end = pos + 1;
+		st->text_len = out == (__u32)-1 ? 0 : out;
+		return dns_name_stop(st, DNS_NAME_OK);
 	}
 	if (c >= 0xc0)
 		return dns_name_pointer(w, i, pos, out, c, mask);
 	if (c > EG_LABEL_MAX)
-		return dns_name_stop(w, DNS_NAME_BAD_LABEL);
+		return dns_name_stop(st, DNS_NAME_BAD_LABEL);
 	if (out != (__u32)-1) {
 		if (out + 1 + c > EG_NAME_MAX)
-			return dns_name_stop(w, DNS_NAME_TOO_LONG);
+			return dns_name_stop(st, DNS_NAME_TOO_LONG);
 		w->text[out & 0xff] = '.';
 	}
-	w->label_end = pos + 1 + c;
+	st->label_end = pos + 1 + c;
 	return 0;
 }
 
@@ -301,21 +314,27 @@ EG_LOOP_CB dns_name_step_answer(__u32 i, void *arg)
  * *text_len its text length.
  */
 EG_INLINE __u32 dns_name_walk(const __u8 *msg, __u32 len, __u32 pos, bool answer,
-			      char *text, __u32 *end, __u32 *text_len)
+			      char *text, struct dns_name_state *st, __u32 *end,
+			      __u32 *text_len)
 {
-	struct dns_name_walk w = {
-		.msg = msg, .text = text, .len = len, .at = pos, .delta = -(pos + 1),
-		.label_end = pos, .run = pos, .pointers = answer,
-		.result = DNS_NAME_TOO_LONG,
-	};
+	struct dns_name_walk w = { .msg = msg, .text = text, .st = st };
 
+	st->len = len;
+	st->at = pos;
+	st->delta = -(pos + 1);
+	st->label_end = pos;
+	st->run = pos;
+	st->end = 0;
+	st->text_len = 0;
+	st->pointers = answer;
+	st->result = DNS_NAME_TOO_LONG;
 	if (answer)
 		eg_loop(DNS_NAME_STEPS, dns_name_step_answer, &w);
 	else
 		eg_loop(DNS_NAME_STEPS, dns_name_step_query, &w);
-	*end = w.end;
-	*text_len = w.text_len;
-	return w.result;
+	*end = st->end;
+	*text_len = st->text_len;
+	return st->result;
 }
 
 /*
@@ -412,8 +431,9 @@ EG_INLINE int dns_query_name_status(__u32 result)
  * Parses the query msg[0..len) (over TCP: without its length prefix).
  * Returns an enum eg_dns_status; with EG_DNS_OK, q is filled in and name
  * (room for EG_DNS_NAME_BUF bytes) holds the question name in canonical
- * form, NUL terminated ("" for the root). Structure goes before names:
- * a malformed message with a bad name is MALFORMED.
+ * form, NUL terminated ("" for the root). The bytes of the labels are
+ * judged last (by name_canon()): a malformed message whose name also holds
+ * bytes no host name may is MALFORMED.
  */
 EG_INLINE int eg_dns_query_parse(const __u8 *msg, __u32 len, struct eg_dns_query *q,
 				 char *name)
@@ -421,7 +441,7 @@ EG_INLINE int eg_dns_query_parse(const __u8 *msg, __u32 len, struct eg_dns_query
 	__u32 off, text_len, ar;
 	int ret, n;
 
-	eg_memset(q, 0, sizeof(*q));
+	eg_memset(q, 0, __builtin_offsetof(struct eg_dns_query, walk));
 	name[0] = '\0';
 	if (len > EG_DNS_CAP)
 		return EG_DNS_TOO_LARGE;
@@ -438,7 +458,7 @@ EG_INLINE int eg_dns_query_parse(const __u8 *msg, __u32 len, struct eg_dns_query
 		return EG_DNS_BAD_COUNTS;
 
 	ret = dns_query_name_status(dns_name_walk(msg, len, EG_DNS_HDR_LEN, false,
-						  name, &off, &text_len));
+						  name, &q->walk, &off, &text_len));
 	if (ret != EG_DNS_OK) {
 		name[0] = '\0';
 		return ret;
@@ -597,21 +617,41 @@ struct dns_rr_walk {
 	__u32 result;
 };
 
+struct dns_chain_scan {
+	const struct dns_rr_walk *s;
+	const char *name;
+	__u32 len;
+	__u32 found;
+};
+
+/* Step k: the question name (k = 0), or chain name k - 1. */
+EG_LOOP_CB dns_chain_step(__u32 k, void *arg)
+{
+	struct dns_chain_scan *c = arg;
+	const struct dns_rr_walk *s = c->s;
+	const struct eg_dns_answer *a = s->a;
+	__u32 j = (k - 1) & (EG_DNS_MAX_CHAIN - 1);
+	bool eq;
+
+	if (k > a->n_chain || k > EG_DNS_MAX_CHAIN)
+		return 1;
+	if (k == 0)
+		eq = dns_name_eq(c->name, c->len, s->qname, a->qname_len);
+	else
+		eq = dns_name_eq(c->name, c->len, s->chain[j], a->chain_len[j]);
+	if (!eq)
+		return 0;
+	c->found = 1;
+	return 1;
+}
+
 /* Whether the canonical name is the question name or one of the chain's. */
 EG_INLINE bool dns_in_chain(const struct dns_rr_walk *s, const char *name, __u32 len)
 {
-	const struct eg_dns_answer *a = s->a;
-	__u32 k;
+	struct dns_chain_scan c = { .s = s, .name = name, .len = len };
 
-	if (dns_name_eq(name, len, s->qname, a->qname_len))
-		return true;
-	for (k = 0; k < EG_DNS_MAX_CHAIN; k++) {
-		if (k >= a->n_chain)
-			break;
-		if (dns_name_eq(name, len, s->chain[k], a->chain_len[k]))
-			return true;
-	}
-	return false;
+	eg_loop(EG_DNS_MAX_CHAIN + 1, dns_chain_step, &c);
+	return c.found;
 }
 
 EG_INLINE void dns_min_ttl(struct eg_dns_answer *a, __u32 ttl)
@@ -662,7 +702,7 @@ EG_INLINE __u32 dns_cname(const struct dns_rr_walk *s, __u32 rd, __u32 rdlen,
 	char *text = room ? s->chain[n & (EG_DNS_MAX_CHAIN - 1)] : a->work;
 	int clen;
 
-	res = dns_name_walk(s->msg, s->len, rd, true, text, &end, &text_len);
+	res = dns_name_walk(s->msg, s->len, rd, true, text, &a->walk, &end, &text_len);
 	if (res != DNS_NAME_OK || end != rd + rdlen)
 		return EG_DNS_MALFORMED;
 	if (!linked)
@@ -686,21 +726,45 @@ EG_INLINE long dns_rr_stop(struct dns_rr_walk *s, __u32 result)
 	return 1;
 }
 
+/*
+ * A record of class IN whose owner (walked into a->work, not yet
+ * canonical) has text_len bytes: an address or a CNAME of the chain, or
+ * nothing. Returns an enum eg_dns_status.
+ */
+EG_INLINE __u32 dns_rr_use(const struct dns_rr_walk *s, __u32 text_len, __u32 type,
+			   __u32 ttl, __u32 rd, __u32 rdlen)
+{
+	struct eg_dns_answer *a = s->a;
+	bool linked = false;
+	int olen;
+
+	if (type != EG_DNS_TYPE_A && type != EG_DNS_TYPE_AAAA && type != EG_DNS_TYPE_CNAME)
+		return EG_DNS_OK;
+	olen = dns_name_canon(a->work, text_len);
+	if (olen > 0)
+		linked = dns_in_chain(s, a->work, (__u32)olen);
+	if (type == EG_DNS_TYPE_CNAME)
+		return dns_cname(s, rd, rdlen, ttl, linked);
+	if (rdlen != (type == EG_DNS_TYPE_A ? 4u : 16u))
+		return EG_DNS_MALFORMED;
+	if (linked)
+		dns_add_addr(s, rd, rdlen, ttl);
+	return EG_DNS_OK;
+}
+
 /* One answer record: owner, type, class, TTL, RDLENGTH, RDATA. */
 EG_LOOP_CB dns_rr_step(__u32 i, void *arg)
 {
 	struct dns_rr_walk *s = arg;
 	struct eg_dns_answer *a = s->a;
 	__u32 pos = s->pos, end, text_len, type, class, ttl, rdlen, rd;
-	bool linked = false;
-	int olen;
 
 	if (i >= s->count)
 		return dns_rr_stop(s, EG_DNS_OK);
 	if (pos >= s->len)
 		return dns_rr_stop(s, EG_DNS_MALFORMED);
 	pos &= EG_DNS_ANSWER_MASK;
-	if (dns_name_walk(s->msg, s->len, pos, true, a->work, &end, &text_len) !=
+	if (dns_name_walk(s->msg, s->len, pos, true, a->work, &a->walk, &end, &text_len) !=
 	    DNS_NAME_OK)
 		return dns_rr_stop(s, EG_DNS_MALFORMED);
 	if (end + 10 > s->len)
@@ -717,23 +781,9 @@ EG_LOOP_CB dns_rr_step(__u32 i, void *arg)
 		ttl = 0;			/* RFC 2181 8 */
 	a->n_rrs++;
 	s->pos = rd + rdlen;
-	if (class != EG_DNS_CLASS_IN)
-		return 0;
-	if (type != EG_DNS_TYPE_A && type != EG_DNS_TYPE_AAAA &&
-	    type != EG_DNS_TYPE_CNAME)
-		return 0;
-	olen = dns_name_canon(a->work, text_len);
-	if (olen > 0)
-		linked = dns_in_chain(s, a->work, (__u32)olen);
-	if (type == EG_DNS_TYPE_CNAME) {
-		if (dns_cname(s, rd, rdlen, ttl, linked) != EG_DNS_OK)
-			return dns_rr_stop(s, EG_DNS_MALFORMED);
-		return 0;
-	}
-	if (rdlen != (type == EG_DNS_TYPE_A ? 4u : 16u))
+	if (class == EG_DNS_CLASS_IN &&
+	    dns_rr_use(s, text_len, type, ttl, rd, rdlen) != EG_DNS_OK)
 		return dns_rr_stop(s, EG_DNS_MALFORMED);
-	if (linked)
-		dns_add_addr(s, rd, rdlen, ttl);
 	return 0;
 }
 
@@ -744,7 +794,8 @@ EG_LOOP_CB dns_rr_step(__u32 i, void *arg)
  * not looked at. Chain names go to chain[0..n_chain), canonical, their
  * lengths in a->chain_len; all name buffers have room for EG_DNS_NAME_BUF
  * bytes. Returns an enum eg_dns_status: anything but EG_DNS_OK means no
- * binding may be made from the message.
+ * binding may be made from the message, and then no address or chain name
+ * is reported (qname stays set when only the records were wrong).
  */
 EG_INLINE int eg_dns_answer_parse(const __u8 *msg, __u32 len, struct eg_dns_answer *a,
 				  char *qname, char chain[EG_DNS_MAX_CHAIN][EG_DNS_NAME_BUF])
@@ -754,7 +805,7 @@ EG_INLINE int eg_dns_answer_parse(const __u8 *msg, __u32 len, struct eg_dns_answ
 	__u32 off, text_len, ancount;
 	int n;
 
-	eg_memset(a, 0, sizeof(*a) - sizeof(a->work));
+	eg_memset(a, 0, __builtin_offsetof(struct eg_dns_answer, walk));
 	qname[0] = '\0';
 	if (len > EG_DNS_ANSWER_CAP)
 		return EG_DNS_TOO_LARGE;
@@ -770,7 +821,7 @@ EG_INLINE int eg_dns_answer_parse(const __u8 *msg, __u32 len, struct eg_dns_answ
 	ancount = dns_u16(msg, 6, EG_DNS_ANSWER_MASK);
 	a->ancount = ancount;
 
-	if (dns_name_walk(msg, len, EG_DNS_HDR_LEN, true, qname, &off, &text_len) !=
+	if (dns_name_walk(msg, len, EG_DNS_HDR_LEN, true, qname, &a->walk, &off, &text_len) !=
 	    DNS_NAME_OK)
 		goto malformed;
 	if (off + 4 > len)
@@ -792,10 +843,14 @@ EG_INLINE int eg_dns_answer_parse(const __u8 *msg, __u32 len, struct eg_dns_answ
 		a->capped |= EG_DNS_CAPPED_RRS;
 	}
 	eg_loop(EG_DNS_MAX_RRS + 1, dns_rr_step, &s);
+	if (s.result != EG_DNS_OK) {
+		a->n_addrs = 0;			/* nothing of it may be used */
+		a->n_chain = 0;
+		a->min_ttl = 0;
+		return EG_DNS_MALFORMED;
+	}
 	if (a->min_ttl == 0xffffffff)
 		a->min_ttl = 0;
-	if (s.result != EG_DNS_OK)
-		return EG_DNS_MALFORMED;
 	return EG_DNS_OK;
 malformed:
 	qname[0] = '\0';
