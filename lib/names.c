@@ -35,7 +35,6 @@ static const char *const reason_names[EGRESS_REASON__MAX] = {
 	[EGRESS_REASON_DOT_BLOCKED] = "dot-blocked",
 	[EGRESS_REASON_NO_NAME] = "no-name",
 	[EGRESS_REASON_REWRITE] = "rewrite",
-	[EGRESS_REASON_OUT_OF_ORDER] = "out-of-order",
 	[EGRESS_REASON_HELLO_TABLE_FULL] = "hello-table-full",
 };
 

@@ -101,7 +101,6 @@ enum egress_reason {
 	EGRESS_REASON_DOT_BLOCKED,
 	EGRESS_REASON_NO_NAME,		/* needed a name, the flow carries none */
 	EGRESS_REASON_REWRITE,		/* a segment rewrote inspected bytes */
-	EGRESS_REASON_OUT_OF_ORDER,	/* bytes after a gap before the verdict */
 	EGRESS_REASON_HELLO_TABLE_FULL,	/* no room to inspect another hello */
 	EGRESS_REASON__MAX,
 };
