@@ -369,6 +369,7 @@ EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
 {
 	bool syn = (p->tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) == EG_TCP_SYN;
 	struct stream_out so = {};
+	bool resent = syn && f;		/* its SYN again (a new one: see below) */
 	struct decision d;
 
 	if (f && syn && p->seq + 1 != f->isn) {
@@ -378,6 +379,7 @@ EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
 		 */
 		hello_release(sb->id, f, key);
 		f = NULL;
+		resent = false;
 	}
 	if (!f) {
 		bool final = tcp_open_final(sb, p, &d);
@@ -447,6 +449,15 @@ EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
 		return tcp_settle(ctx, sb, p, f, &so);
 	}
 
+	if (resent && sb->mode != EGRESS_MODE_DENY) {
+		/*
+		 * Its SYN again, unanswered: the connection may never carry a
+		 * name, and warn and allow-all audit every attempt. Decided by
+		 * its address now.
+		 */
+		so.status = STREAM_NO_NAME;
+		return tcp_settle(ctx, sb, p, f, &so);
+	}
 	stream_inspect(ctx, sb, p, f, &so);
 	switch (so.status) {
 	case STREAM_OUT_OF_ORDER:

@@ -575,6 +575,34 @@ static void dot_reported_in_warn(void **state)
 		     EGRESS_REASON_DOT_BLOCKED, EGRESS_SCOPE_NONE, 0);
 }
 
+/*
+ * warn and allow-all audit every attempt: a flow waiting for its name whose
+ * SYN comes again unanswered is decided by its address then. In deny mode
+ * a waiting flow's SYN again changes nothing (its name may still come).
+ */
+static void resent_syn_audited_outside_deny(void **state)
+{
+	struct fx *fx = FX(state);
+	struct pkt_spec s = spec_tcp(GUEST4, 40200, PEER4, 443, TH_SYN);
+
+	fx_mode(fx, EGRESS_MODE_WARN);
+	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
+	assert_no_event(fx);
+	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
+	assert_named(fx, &s, EGRESS_PROTO_TCP, NULL, EGRESS_ALLOWED, WOULD_DENY,
+		     EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
+	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
+	assert_no_event(fx);
+
+	fx_mode(fx, EGRESS_MODE_DENY);
+	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "*.example.com", 1);
+	s.sport++;
+	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
+	assert_no_event(fx);
+	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
+	assert_no_event(fx);
+}
+
 static void warn_mode_reports_rules(void **state)
 {
 	struct fx *fx = FX(state);
@@ -655,6 +683,7 @@ int main(int argc, char **argv)
 	};
 	const struct CMUnitTest modes[] = {
 		fx_test(mode_defaults),
+		fx_test(resent_syn_audited_outside_deny),
 		fx_test(other_protocol_flow_remembered),
 		fx_test(warn_mode_reports_rules),
 		fx_test(allow_all_ignores_user_deny),
