@@ -8,18 +8,9 @@
 
 #include "names.h"
 #include "policy.h"
+#include "errmsg.h"
 
 #define EGRESS_POLICY_FILE_MAX (64 << 20)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 int egress_policy_add_rule(struct egress_policy *p, const struct egress_rule *r)
 {
@@ -42,19 +33,19 @@ static int parse_rules(const cJSON *arr, __u8 action, __u32 *next_id,
 	int ret;
 
 	if (!cJSON_IsArray(arr))
-		return fail(err, errlen, "\"%s\" must be an array of rules", key);
+		return egress_errf(err, errlen, -EINVAL, "\"%s\" must be an array of rules", key);
 	cJSON_ArrayForEach(it, arr) {
 		struct egress_rule r;
 
 		if (!cJSON_IsString(it))
-			return fail(err, errlen, "\"%s\" must hold only strings", key);
+			return egress_errf(err, errlen, -EINVAL, "\"%s\" must hold only strings", key);
 		ret = egress_rule_parse(it->valuestring, action, &r, why, sizeof(why));
 		if (ret)
-			return fail(err, errlen, "\"%s\": %s", key, why);
+			return egress_errf(err, errlen, -EINVAL, "\"%s\": %s", key, why);
 		r.id = (*next_id)++;
 		ret = egress_policy_add_rule(p, &r);
 		if (ret)
-			return fail(err, errlen, "out of memory");
+			return egress_errf(err, errlen, -EINVAL, "out of memory");
 	}
 	return 0;
 }
@@ -66,16 +57,16 @@ static int parse_profiles(const cJSON *arr, struct egress_policy *p,
 	size_t n = 0;
 
 	if (!cJSON_IsArray(arr))
-		return fail(err, errlen, "\"profiles\" must be an array of names");
+		return egress_errf(err, errlen, -EINVAL, "\"profiles\" must be an array of names");
 	p->profiles = calloc(cJSON_GetArraySize(arr) + 1, sizeof(*p->profiles));
 	if (!p->profiles)
-		return fail(err, errlen, "out of memory");
+		return egress_errf(err, errlen, -EINVAL, "out of memory");
 	cJSON_ArrayForEach(it, arr) {
 		const char *s = cJSON_GetStringValue(it);
 
 		if (!s || !*s || strlen(s) >= EGRESS_PROFILE_NAME_MAX ||
 		    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(s))
-			return fail(err, errlen,
+			return egress_errf(err, errlen, -EINVAL,
 				    "\"profiles\": '%s' is not a profile name",
 				    s ? s : "(not a string)");
 		strcpy(p->profiles[n++], s);
@@ -92,17 +83,17 @@ static int parse_resolvers(const cJSON *arr, struct egress_policy *p,
 	size_t n = 0;
 
 	if (!cJSON_IsArray(arr))
-		return fail(err, errlen, "\"resolvers\" must be an array of addresses");
+		return egress_errf(err, errlen, -EINVAL, "\"resolvers\" must be an array of addresses");
 	p->resolvers = calloc(cJSON_GetArraySize(arr) + 1, sizeof(*p->resolvers));
 	if (!p->resolvers)
-		return fail(err, errlen, "out of memory");
+		return egress_errf(err, errlen, -EINVAL, "out of memory");
 	cJSON_ArrayForEach(it, arr) {
 		const char *s = cJSON_GetStringValue(it);
 
 		if (!s)
-			return fail(err, errlen, "\"resolvers\" must hold only strings");
+			return egress_errf(err, errlen, -EINVAL, "\"resolvers\" must hold only strings");
 		if (egress_addr_parse(s, p->resolvers[n], why, sizeof(why)))
-			return fail(err, errlen, "\"resolvers\": %s", why);
+			return egress_errf(err, errlen, -EINVAL, "\"resolvers\": %s", why);
 		n++;
 	}
 	p->n_resolvers = n;
@@ -123,22 +114,22 @@ int egress_policy_parse(const char *text, __u32 first_id,
 		if (*c != '\\')
 			continue;
 		if (!strncmp(c + 1, "u0000", 5))
-			return fail(err, errlen, "a string holds a NUL character (\\u0000)");
+			return egress_errf(err, errlen, -EINVAL, "a string holds a NUL character (\\u0000)");
 		if (c[1])
 			c++;
 	}
 	root = cJSON_ParseWithOpts(text, NULL, true);
 	if (!root)
-		return fail(err, errlen, "not valid JSON (near '%.20s')",
+		return egress_errf(err, errlen, -EINVAL, "not valid JSON (near '%.20s')",
 			    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
 	if (!cJSON_IsObject(root)) {
-		ret = fail(err, errlen, "a policy must be a JSON object");
+		ret = egress_errf(err, errlen, -EINVAL, "a policy must be a JSON object");
 		goto out;
 	}
 	cJSON_ArrayForEach(it, root) {
 		for (const cJSON *prev = root->child; prev != it; prev = prev->next) {
 			if (!strcmp(prev->string, it->string)) {
-				ret = fail(err, errlen, "duplicate key \"%s\"", it->string);
+				ret = egress_errf(err, errlen, -EINVAL, "duplicate key \"%s\"", it->string);
 				goto out;
 			}
 		}
@@ -146,7 +137,7 @@ int egress_policy_parse(const char *text, __u32 first_id,
 			const char *m = cJSON_GetStringValue(it);
 
 			if (!m || egress_mode_parse(m, &p->mode)) {
-				ret = fail(err, errlen,
+				ret = egress_errf(err, errlen, -EINVAL,
 					   "\"mode\" must be one of allow-all, warn, deny (enforce), deny-all");
 				goto out;
 			}
@@ -160,7 +151,7 @@ int egress_policy_parse(const char *text, __u32 first_id,
 		} else if (!strcmp(it->string, "resolvers")) {
 			ret = parse_resolvers(it, p, err, errlen);
 		} else {
-			ret = fail(err, errlen, "unknown key \"%s\"", it->string);
+			ret = egress_errf(err, errlen, -EINVAL, "unknown key \"%s\"", it->string);
 		}
 		if (ret)
 			goto out;
@@ -184,7 +175,7 @@ int egress_policy_load(const char *path, __u32 first_id,
 	memset(p, 0, sizeof(*p));
 	f = fopen(path, "re");
 	if (!f)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return egress_errf(err, errlen, -EINVAL, "%s: %s", path, strerror(errno));
 	for (;;) {
 		if (n + 4096 + 1 > cap) {
 			char *nb;
@@ -194,7 +185,7 @@ int egress_policy_load(const char *path, __u32 first_id,
 			if (!nb) {
 				free(buf);
 				fclose(f);
-				return fail(err, errlen, "%s: too large", path);
+				return egress_errf(err, errlen, -EINVAL, "%s: too large", path);
 			}
 			buf = nb;
 		}
@@ -205,17 +196,17 @@ int egress_policy_load(const char *path, __u32 first_id,
 			break;
 	}
 	if (ferror(f)) {
-		ret = fail(err, errlen, "%s: read error", path);
+		ret = egress_errf(err, errlen, -EINVAL, "%s: read error", path);
 		goto out;
 	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n)) {
-		ret = fail(err, errlen, "%s: holds a NUL byte", path);
+		ret = egress_errf(err, errlen, -EINVAL, "%s: holds a NUL byte", path);
 		goto out;
 	}
 	ret = egress_policy_parse(buf, first_id, p, why, sizeof(why));
 	if (ret)
-		fail(err, errlen, "%s: %s", path, why);
+		egress_errf(err, errlen, -EINVAL, "%s: %s", path, why);
 out:
 	fclose(f);
 	free(buf);

@@ -7,19 +7,8 @@
 #include <string.h>
 
 #include "rule.h"
+#include "errmsg.h"
 #include "lib/name.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 bool egress_addr_is_v4(const __u8 addr[16])
 {
@@ -34,11 +23,11 @@ int egress_addr_parse(const char *text, __u8 addr[16], char *err, size_t errlen)
 
 	if (strchr(text, ':')) {
 		if (inet_pton(AF_INET6, text, addr) != 1)
-			return fail(err, errlen, "'%s' is not a valid IPv6 address", text);
+			return egress_errf(err, errlen, -EINVAL, "'%s' is not a valid IPv6 address", text);
 		return 0;
 	}
 	if (inet_pton(AF_INET, text, &a4) != 1)
-		return fail(err, errlen, "'%s' is not a valid IPv4 address", text);
+		return egress_errf(err, errlen, -EINVAL, "'%s' is not a valid IPv4 address", text);
 	memset(addr, 0, 10);
 	addr[10] = 0xff;
 	addr[11] = 0xff;
@@ -65,13 +54,13 @@ int egress_prefix_parse(const char *text, struct egress_lpm_key *key,
 	int ret;
 
 	if (strlen(text) >= sizeof(buf))
-		return fail(err, errlen, "'%s' is not a valid address or CIDR", text);
+		return egress_errf(err, errlen, -EINVAL, "'%s' is not a valid address or CIDR", text);
 	strcpy(buf, text);
 	if (slash)
 		buf[slash - text] = '\0';
 	ret = egress_addr_parse(buf, key->addr, err, errlen);
 	if (ret && slash)
-		return fail(err, errlen, "'%s' is not a valid address or CIDR", text);
+		return egress_errf(err, errlen, -EINVAL, "'%s' is not a valid address or CIDR", text);
 	if (ret)
 		return ret;
 	v4 = egress_addr_is_v4(key->addr) && !strchr(buf, ':');
@@ -80,12 +69,12 @@ int egress_prefix_parse(const char *text, struct egress_lpm_key *key,
 		return 0;
 	}
 	if (slash[1] < '0' || slash[1] > '9')
-		return fail(err, errlen, "'%s': the prefix length must be a number", text);
+		return egress_errf(err, errlen, -EINVAL, "'%s': the prefix length must be a number", text);
 	errno = 0;
 	len = strtoul(slash + 1, &end, 10);
 	if (errno || *end || len > (v4 ? 32UL : 128UL) ||
 	    (slash[1] == '0' && slash[2] != '\0'))
-		return fail(err, errlen, "'%s': the prefix length must be 0-%d",
+		return egress_errf(err, errlen, -EINVAL, "'%s': the prefix length must be 0-%d",
 			    text, v4 ? 32 : 128);
 	key->prefixlen = v4 ? 96 + len : len;
 	if (host_bits_set(key->addr, key->prefixlen)) {
@@ -94,7 +83,7 @@ int egress_prefix_parse(const char *text, struct egress_lpm_key *key,
 
 		for (unsigned int bit = net.prefixlen; bit < 128; bit++)
 			net.addr[bit / 8] &= ~(0x80 >> (bit % 8));
-		return fail(err, errlen, "'%s' has host bits set (did you mean %s?)",
+		return egress_errf(err, errlen, -EINVAL, "'%s' has host bits set (did you mean %s?)",
 			    text, egress_prefix_str(&net, fix, sizeof(fix)));
 	}
 	return 0;
@@ -161,7 +150,7 @@ int egress_rule_parse(const char *text, __u8 action, struct egress_rule *r,
 	memset(r, 0, sizeof(*r));
 	r->action = action;
 	if (len == 0)
-		return fail(err, errlen, "empty rule");
+		return egress_errf(err, errlen, -EINVAL, "empty rule");
 
 	if (looks_like_address(text)) {
 		ret = egress_prefix_parse(text, &r->prefix, err, errlen);
@@ -178,7 +167,7 @@ int egress_rule_parse(const char *text, __u8 action, struct egress_rule *r,
 	}
 	if (!strncmp(text, "*.", 2)) {
 		if (name_canon(text + 2, len - 2, canon) < 0)
-			return fail(err, errlen,
+			return egress_errf(err, errlen, -EINVAL,
 				    "'%s' is not a valid wildcard: '*.' must be followed by a valid host name",
 				    text);
 		r->kind = EGRESS_RULE_WILDCARD;
@@ -186,11 +175,11 @@ int egress_rule_parse(const char *text, __u8 action, struct egress_rule *r,
 		return 0;
 	}
 	if (strchr(text, '*'))
-		return fail(err, errlen,
+		return egress_errf(err, errlen, -EINVAL,
 			    "'%s': '*' may only stand alone or as the first label ('*.example.com')",
 			    text);
 	if (name_canon(text, len, canon) < 0)
-		return fail(err, errlen,
+		return egress_errf(err, errlen, -EINVAL,
 			    "'%s' is not a valid host name (letters, digits, '-', '_'; labels of 1-63, at most 253 bytes)",
 			    text);
 	r->kind = EGRESS_RULE_NAME;

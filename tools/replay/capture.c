@@ -7,6 +7,7 @@
 #include <pcap/pcap.h>
 
 #include "capture.h"
+#include "errmsg.h"
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -23,19 +24,6 @@
 #define ETH_P_8021Q	0x8100
 #define ETH_P_8021AD	0x88a8
 #define ETH_P_QINQ1	0x9100
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 static bool linktype_supported(int dlt)
 {
@@ -69,16 +57,16 @@ int capture_open(struct capture *c, const char *path, bool strip_vlan,
 	c->strip_vlan = strip_vlan;
 	f = fopen(path, "rbe");
 	if (!f)
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return egress_errf(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	c->pcap = pcap_fopen_offline(f, pcap_err);	/* owns f from here */
 	if (!c->pcap) {
 		fclose(f);
-		return fail(err, errlen, -EINVAL, "%s: not a readable capture (%s)",
+		return egress_errf(err, errlen, -EINVAL, "%s: not a readable capture (%s)",
 			    path, pcap_err);
 	}
 	c->linktype = pcap_datalink(c->pcap);
 	if (!linktype_supported(c->linktype)) {
-		int ret = fail(err, errlen, -EPROTONOSUPPORT,
+		int ret = egress_errf(err, errlen, -EPROTONOSUPPORT,
 			       "%s: link type %s is not supported (Ethernet, Linux cooked, raw IP and BSD loopback are)",
 			       path, capture_linktype_name(c));
 
@@ -230,13 +218,13 @@ int capture_next(struct capture *c, struct frame *f, char *err, size_t errlen)
 	if (ret == PCAP_ERROR_BREAK)
 		return 0;
 	if (ret != 1)
-		return fail(err, errlen, -EIO, "%s: frame %llu: %s", c->path,
+		return egress_errf(err, errlen, -EIO, "%s: frame %llu: %s", c->path,
 			    (unsigned long long)c->index + 1, pcap_geterr(c->pcap));
 	c->index++;
 	f->index = c->index;
 	ret = normalise(c, f, pkt, h->caplen, h->len < h->caplen ? h->caplen : h->len);
 	if (ret)
-		return fail(err, errlen, ret, "%s: frame %llu: %s", c->path,
+		return egress_errf(err, errlen, ret, "%s: frame %llu: %s", c->path,
 			    (unsigned long long)c->index, strerror(-ret));
 	return 1;
 }

@@ -9,6 +9,7 @@
 #include <linux/pkt_cls.h>
 
 #include "capture.h"
+#include "errmsg.h"
 #include "datapath.h"
 #include "frame.h"
 #include "output.h"
@@ -38,19 +39,6 @@ struct replay {
 	__u64 frame;		/* the frame being run */
 	struct replay_totals totals;
 };
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 int replay_first_source(const char *path, __u8 addr[16], char *err,
 			size_t errlen)
@@ -214,7 +202,7 @@ static int run_frame(struct replay *r, struct frame *f, char *err, size_t errlen
 	r->frame = f->index;
 	ret = egress ? egress_dp_run_xdp(r->dp, &run) : egress_dp_run_tc(r->dp, &run);
 	if (ret)
-		return fail(err, errlen, ret, "%s: frame %llu: the %s test run failed: %s",
+		return egress_errf(err, errlen, ret, "%s: frame %llu: the %s test run failed: %s",
 			    r->file, (unsigned long long)f->index,
 			    egress ? "XDP" : "tc", strerror(-ret));
 	rep.action = action_name(egress, run.action);
@@ -223,7 +211,7 @@ static int run_frame(struct replay *r, struct frame *f, char *err, size_t errlen
 	if (!ret)
 		ret = egress_dp_events_consume(r->dp);
 	if (ret < 0)
-		return fail(err, errlen, ret, "writing the output: %s", strerror(-ret));
+		return egress_errf(err, errlen, ret, "writing the output: %s", strerror(-ret));
 	return 0;
 }
 
@@ -349,21 +337,21 @@ static int replay_setup(struct replay *r, char *err, size_t errlen)
 		r->ifindex = 1;
 	r->out = malloc(REPLAY_RUN_MAX);
 	if (!r->out)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return egress_errf(err, errlen, -ENOMEM, "out of memory");
 	ret = egress_dp_open(&r->dp, NULL);
 	if (ret)
-		return fail(err, errlen, ret, "cannot load the BPF programs: %s%s",
+		return egress_errf(err, errlen, ret, "cannot load the BPF programs: %s%s",
 			    strerror(-ret),
 			    ret == -EPERM || ret == -EACCES ? " (run as root)" : "");
 	ret = probe_limit(r, true, &r->xdp_max);
 	if (!ret)
 		ret = probe_limit(r, false, &r->tc_max);
 	if (ret)
-		return fail(err, errlen, ret, "BPF_PROG_TEST_RUN does not work here: %s",
+		return egress_errf(err, errlen, ret, "BPF_PROG_TEST_RUN does not work here: %s",
 			    strerror(-ret));
 	ret = sandbox_setup(r);
 	if (ret)
-		return fail(err, errlen, ret, "cannot set up the sandbox: %s",
+		return egress_errf(err, errlen, ret, "cannot set up the sandbox: %s",
 			    strerror(-ret));
 	return 0;
 }
@@ -393,7 +381,7 @@ int replay_run(const struct replay_opts *o, char *err, size_t errlen)
 	for (size_t i = 0; !ret && i < o->n_captures; i++)
 		ret = replay_capture(&r, o->captures[i], err, errlen);
 	if (!ret && (output_totals(&r.output, &r.totals) || fflush(stdout)))
-		ret = fail(err, errlen, -EIO, "writing the output: %s", strerror(errno));
+		ret = egress_errf(err, errlen, -EIO, "writing the output: %s", strerror(errno));
 	if (!ret)
 		report_lost(&r);
 	egress_dp_close(r.dp);
