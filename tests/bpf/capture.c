@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linktype.h"
 #include "capture.h"
 
 
@@ -95,40 +96,8 @@ static int parse_ip(const uint8_t *p, size_t len, struct tcp_seg *t)
 static int parse_link(int dlt, const uint8_t *p, size_t len, struct tcp_seg *t)
 {
 	size_t off;
-	uint16_t type;
 
-	switch (dlt) {
-	case DLT_EN10MB:
-		off = 12;
-		if (len < 14)
-			return -1;
-		type = (uint16_t)(p[12] << 8 | p[13]);
-		while ((type == 0x8100 || type == 0x88a8) && len >= off + 6) {
-			off += 4;
-			type = (uint16_t)(p[off] << 8 | p[off + 1]);
-		}
-		off += 2;
-		if (type != 0x0800 && type != 0x86dd)
-			return -1;
-		break;
-	case DLT_LINUX_SLL:
-		off = 16;
-		break;
-	case DLT_RAW:
-#ifdef DLT_IPV4
-	case DLT_IPV4:
-	case DLT_IPV6:
-#endif
-		off = 0;
-		break;
-	case DLT_NULL:
-	case DLT_LOOP:
-		off = 4;
-		break;
-	default:
-		return -1;
-	}
-	if (len < off)
+	if (linktype_l3_offset(dlt, p, len, &off))
 		return -1;
 	return parse_ip(p + off, len - off, t);
 }
