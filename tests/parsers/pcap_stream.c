@@ -3,16 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include "linktype.h"
 #include "pcap_stream.h"
 
 #define MAX_DIRS	64
-#define LINKTYPE_NULL	0
-#define LINKTYPE_EN10MB	1
-#define LINKTYPE_RAW	101
-#define LINKTYPE_SLL	113
-#define LINKTYPE_IPV4	228
-#define LINKTYPE_IPV6	229
-
 struct segment {
 	uint32_t seq;
 	uint32_t len;
@@ -141,36 +135,8 @@ static void ip_packet(struct capture *c, const uint8_t *p, size_t len)
 static void frame(struct capture *c, int linktype, const uint8_t *p, size_t len)
 {
 	size_t off;
-	uint16_t type;
 
-	switch (linktype) {
-	case LINKTYPE_EN10MB:
-		if (len < 14)
-			return;
-		type = get16(p + 12);
-		off = 14;
-		while ((type == 0x8100 || type == 0x88a8) && len >= off + 4) {
-			type = get16(p + off + 2);
-			off += 4;
-		}
-		if (type != 0x0800 && type != 0x86dd)
-			return;
-		break;
-	case LINKTYPE_SLL:
-		off = 16;
-		break;
-	case LINKTYPE_NULL:
-		off = 4;
-		break;
-	case LINKTYPE_RAW:
-	case LINKTYPE_IPV4:
-	case LINKTYPE_IPV6:
-		off = 0;
-		break;
-	default:
-		return;
-	}
-	if (len > off)
+	if (!linktype_l3_offset(linktype, p, len, &off) && len > off)
 		ip_packet(c, p + off, len - off);
 }
 
