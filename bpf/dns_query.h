@@ -198,8 +198,7 @@ __noinline int handle_dns(struct xdp_md *ctx, const struct egress_sandbox *sb,
 		/* not a query we can read (empty, or longer than any we take) */
 		decision_set(&d, EGRESS_DENIED, EGRESS_REASON_PARSE_FAILURE,
 			     EGRESS_SCOPE_NONE, 0);
-		if (sb->mode != EGRESS_MODE_DENY_ALL)
-			decision_apply_mode(&d, sb->mode);
+		decision_apply_mode(&d, sb->mode);
 	}
 	event_emit(sb, p, &d, EGRESS_PROTO_DNS, s->name_len ? s : NULL);
 	if (d.verdict == EGRESS_ALLOWED)

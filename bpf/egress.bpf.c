@@ -313,8 +313,7 @@ __noinline int tcp_settle(struct xdp_md *ctx, const struct egress_sandbox *sb,
 			     so->status == STREAM_FAIL ? so->reason :
 			     EGRESS_REASON_PARSE_FAILURE,
 			     EGRESS_SCOPE_NONE, 0);
-		if (sb->mode != EGRESS_MODE_DENY_ALL)
-			decision_apply_mode(&d, sb->mode);
+		decision_apply_mode(&d, sb->mode);
 	} else {
 		tcp_decide(sb, p, f, &d);
 	}
@@ -572,8 +571,7 @@ int xdp_egress(struct xdp_md *ctx)
 		else if (err == PARSE_ERR_IP_OPTIONS)
 			reason = EGRESS_REASON_IP_OPTIONS;
 		decision_set(&d, EGRESS_DENIED, reason, EGRESS_SCOPE_NONE, 0);
-		if (sb->mode != EGRESS_MODE_DENY_ALL)
-			decision_apply_mode(&d, sb->mode);
+		decision_apply_mode(&d, sb->mode);
 		emit(sb, &p, &d, pkt_proto(&p));
 		return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
 	}
