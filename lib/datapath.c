@@ -5,7 +5,10 @@
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "datapath.h"
@@ -20,6 +23,7 @@ struct slot_names {
 	int fd;				/* inner hash, -1: none yet */
 	__u32 depth_count[64];		/* wildcard rules per suffix depth */
 	struct egress_slot_info info;
+	bool adopted;			/* from a pinned set: depth_count unknown */
 };
 
 struct egress_dp {
@@ -32,6 +36,9 @@ struct egress_dp {
 	__u8 slot_used[EGRESS_MAX_RULE_SLOTS];
 	__u64 hash_key[2];
 	int ncpus;
+	char *pin_dir;			/* NULL: nothing pinned */
+	bool adopted;			/* the maps were pinned by an earlier run */
+	int prog_fd[2];			/* xdp, tc: the pinned programs, -1: none */
 };
 
 /* A fresh per-boot key for name hashes, so no guest can aim at a collision. */
@@ -48,15 +55,135 @@ static int config_init(struct egress_dp *dp)
 	return 0;
 }
 
+/* Adopted maps: the key the pinned name tables were filed under. */
+static int config_read(struct egress_dp *dp)
+{
+	struct egress_config cfg = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.config), &zero, &cfg))
+		return -errno;
+	if (!cfg.hash_key[0] && !cfg.hash_key[1])
+		return -EBADMSG;	/* pinned but never initialised */
+	memcpy(dp->hash_key, cfg.hash_key, sizeof(dp->hash_key));
+	return 0;
+}
+
+static int pin_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Every map of the object (the constants' internal maps aside) is pinned
+ * under its own name: a map added to bpf/maps.h is pinned and adopted
+ * like the others without being listed here.
+ */
+static int maps_pin_paths(struct egress_dp *dp)
+{
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	int ret;
+
+	bpf_object__for_each_map(m, dp->skel->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		ret = pin_path(path, sizeof(path), dp->pin_dir, bpf_map__name(m));
+		if (ret)
+			return ret;
+		ret = bpf_map__set_pin_path(m, path);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The programs: those pinned by an earlier run (the ones attached to the
+ * interfaces), else the ones just loaded, pinned now.
+ */
+static int progs_adopt_or_pin(struct egress_dp *dp)
+{
+	struct bpf_program *progs[2] = { dp->skel->progs.xdp_egress,
+					 dp->skel->progs.tc_to_sandbox };
+	char path[PATH_MAX];
+	int ret;
+
+	for (int i = 0; i < 2; i++) {
+		ret = pin_path(path, sizeof(path), dp->pin_dir, bpf_program__name(progs[i]));
+		if (ret)
+			return ret;
+		if (dp->adopted) {
+			dp->prog_fd[i] = bpf_obj_get(path);
+			if (dp->prog_fd[i] >= 0)
+				continue;
+			if (errno != ENOENT)
+				return -errno;
+		}
+		unlink(path);
+		ret = bpf_program__pin(progs[i], path);
+		if (ret)
+			return ret;
+		dp->prog_fd[i] = dup(bpf_program__fd(progs[i]));
+		if (dp->prog_fd[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * The inner maps of adopted slots, found by the ids the outer maps hold:
+ * those slots stay in use until egress_dp_slot_free (their rules are
+ * rebuilt into fresh slots, never edited in place).
+ */
+static int slots_adopt(struct egress_dp *dp)
+{
+	int ip_outer = bpf_map__fd(dp->skel->maps.ip_rules);
+	int name_outer = bpf_map__fd(dp->skel->maps.name_rules);
+	int info_fd = bpf_map__fd(dp->skel->maps.slot_info);
+	__u32 id;
+
+	for (__u32 idx = 0; idx < N_TRIES; idx++) {
+		if (bpf_map_lookup_elem(ip_outer, &idx, &id))
+			continue;
+		dp->trie_fd[idx] = bpf_map_get_fd_by_id(id);
+		if (dp->trie_fd[idx] < 0)
+			return -errno;
+		dp->slot_used[idx / 2] = 1;
+	}
+	for (__u32 slot = 0; slot < EGRESS_MAX_RULE_SLOTS; slot++) {
+		struct slot_names *sn;
+
+		if (bpf_map_lookup_elem(name_outer, &slot, &id))
+			continue;
+		sn = calloc(1, sizeof(*sn));
+		if (!sn)
+			return -ENOMEM;
+		dp->names[slot] = sn;
+		sn->fd = bpf_map_get_fd_by_id(id);
+		if (sn->fd < 0)
+			return -errno;
+		bpf_map_lookup_elem(info_fd, &slot, &sn->info);
+		sn->adopted = true;
+		dp->slot_used[slot] = 1;
+	}
+	return 0;
+}
+
 int egress_dp_open(struct egress_dp **out, const struct egress_dp_opts *opts)
 {
+	const char *dir = opts && opts->sz >= offsetof(struct egress_dp_opts, pin_dir) +
+			  sizeof(opts->pin_dir) ? opts->pin_dir : NULL;
+	char path[PATH_MAX];
 	struct egress_dp *dp;
 	int ret;
 
-	(void)opts;
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
+	dp->prog_fd[0] = dp->prog_fd[1] = -1;
 	for (int i = 0; i < N_TRIES; i++)
 		dp->trie_fd[i] = -1;
 	dp->ncpus = libbpf_num_possible_cpus();
@@ -69,12 +196,46 @@ int egress_dp_open(struct egress_dp **out, const struct egress_dp_opts *opts)
 		ret = -errno;
 		goto err;
 	}
+	if (dir) {
+		dp->pin_dir = strdup(dir);
+		if (!dp->pin_dir) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		if (mkdir(dir, 0700) && errno != EEXIST) {
+			ret = -errno;
+			goto err;
+		}
+		/* config is written last on a first start: it marks a whole set */
+		ret = pin_path(path, sizeof(path), dir, bpf_map__name(dp->skel->maps.config));
+		if (ret)
+			goto err;
+		dp->adopted = access(path, F_OK) == 0;
+		ret = maps_pin_paths(dp);
+		if (ret)
+			goto err;
+		if (!dp->adopted)
+			bpf_map__set_pin_path(dp->skel->maps.config, NULL);
+	}
 	ret = egress_bpf__load(dp->skel);
 	if (ret)
 		goto err;
-	ret = config_init(dp);
+	if (dp->adopted) {
+		ret = config_read(dp);
+		if (!ret)
+			ret = slots_adopt(dp);
+	} else {
+		ret = config_init(dp);
+		if (!ret && dir)
+			ret = bpf_map__pin(dp->skel->maps.config, path);
+	}
 	if (ret)
 		goto err;
+	if (dir) {
+		ret = progs_adopt_or_pin(dp);
+		if (ret)
+			goto err;
+	}
 	*out = dp;
 	return 0;
 err:
@@ -95,18 +256,96 @@ void egress_dp_close(struct egress_dp *dp)
 			close(dp->names[i]->fd);
 		free(dp->names[i]);
 	}
+	for (int i = 0; i < 2; i++)
+		if (dp->prog_fd[i] >= 0)
+			close(dp->prog_fd[i]);
 	egress_bpf__destroy(dp->skel);
+	free(dp->pin_dir);
 	free(dp);
+}
+
+bool egress_dp_adopted(const struct egress_dp *dp)
+{
+	return dp->adopted;
+}
+
+int egress_dp_unpin(struct egress_dp *dp)
+{
+	struct bpf_program *p;
+	struct bpf_map *m;
+	char path[PATH_MAX];
+	int ret = 0;
+
+	if (!dp->pin_dir)
+		return -EINVAL;
+	bpf_object__for_each_program(p, dp->skel->obj) {
+		if (pin_path(path, sizeof(path), dp->pin_dir, bpf_program__name(p)) == 0 &&
+		    unlink(path) && errno != ENOENT)
+			ret = -errno;
+	}
+	bpf_object__for_each_map(m, dp->skel->obj) {
+		if (bpf_map__is_internal(m) || !bpf_map__pin_path(m))
+			continue;
+		if (unlink(bpf_map__pin_path(m)) && errno != ENOENT)
+			ret = -errno;
+	}
+	if (rmdir(dp->pin_dir) && errno != ENOENT)
+		ret = -errno;
+	return ret;
+}
+
+int egress_dp_map_fd(const struct egress_dp *dp, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(dp->skel->obj, name);
+
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int egress_dp_map_fill(const struct egress_dp *dp, const char *name,
+		       __u32 *entries, __u32 *max_entries)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(dp->skel->obj, name);
+	__u8 key[256], next[256];
+	void *prev = NULL;
+	int fd;
+
+	if (!m || bpf_map__is_internal(m) || bpf_map__key_size(m) > sizeof(key))
+		return -ENOENT;
+	fd = bpf_map__fd(m);
+	*max_entries = bpf_map__max_entries(m);
+	*entries = 0;
+	switch (bpf_map__type(m)) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+		break;
+	default:
+		return -EOPNOTSUPP;	/* arrays are always full, rings have no entries */
+	}
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (bpf_map__type(m) == BPF_MAP_TYPE_ARRAY_OF_MAPS) {
+			__u32 id;
+
+			if (!bpf_map_lookup_elem(fd, next, &id))
+				(*entries)++;
+		} else {
+			(*entries)++;
+		}
+		memcpy(key, next, bpf_map__key_size(m));
+		prev = key;
+	}
+	return 0;
 }
 
 int egress_dp_xdp_fd(const struct egress_dp *dp)
 {
-	return bpf_program__fd(dp->skel->progs.xdp_egress);
+	return dp->prog_fd[0] >= 0 ? dp->prog_fd[0] : bpf_program__fd(dp->skel->progs.xdp_egress);
 }
 
 int egress_dp_tc_fd(const struct egress_dp *dp)
 {
-	return bpf_program__fd(dp->skel->progs.tc_to_sandbox);
+	return dp->prog_fd[1] >= 0 ? dp->prog_fd[1] : bpf_program__fd(dp->skel->progs.tc_to_sandbox);
 }
 
 /* --- rule slots ------------------------------------------------------------ */
@@ -121,6 +360,11 @@ int egress_dp_slot_alloc(struct egress_dp *dp, __u16 *slot)
 		}
 	}
 	return -ENOSPC;
+}
+
+bool egress_dp_slot_in_use(const struct egress_dp *dp, __u16 slot)
+{
+	return slot < EGRESS_MAX_RULE_SLOTS && dp->slot_used[slot];
 }
 
 void egress_dp_slot_free(struct egress_dp *dp, __u16 slot)
@@ -141,8 +385,9 @@ void egress_dp_slot_free(struct egress_dp *dp, __u16 slot)
 		struct egress_slot_info none = {};
 		__u32 key = slot;
 
-		bpf_map_update_elem(bpf_map__fd(dp->skel->maps.slot_info), &key, &none, BPF_ANY);
+		/* the table goes first: slot_info must never under-announce */
 		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.name_rules), &key);
+		bpf_map_update_elem(bpf_map__fd(dp->skel->maps.slot_info), &key, &none, BPF_ANY);
 		if (dp->names[slot]->fd >= 0)
 			close(dp->names[slot]->fd);
 		free(dp->names[slot]);
@@ -293,6 +538,8 @@ static int name_rule_set(struct egress_dp *dp, __u16 slot, __u8 action,
 	sn = slot_names(dp, slot, rule_id != 0);
 	if (!sn)
 		return rule_id ? -ENOMEM : -ENOENT;
+	if (sn->adopted)
+		return -EBUSY;
 
 	if (r->kind == EGRESS_RULE_ANY_NAME) {
 		had = sn->info.any_rule_id[action] != 0;
@@ -473,6 +720,135 @@ int egress_dp_resolver_add(struct egress_dp *dp, __u32 sandbox_id,
 	return sandbox_addr_add(bpf_map__fd(dp->skel->maps.resolvers), sandbox_id, addr);
 }
 
+static int sandbox_addrs_clear(int map_fd, __u32 sandbox_id)
+{
+	struct egress_src_key key, next;
+	void *prev = NULL;
+	int ret = 0;
+
+	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
+		if (next.sandbox_id == sandbox_id) {
+			/* the walk goes on from the key before the deleted one */
+			if (bpf_map_delete_elem(map_fd, &next) && errno != ENOENT)
+				ret = -errno;
+			continue;
+		}
+		key = next;
+		prev = &key;
+	}
+	return ret;
+}
+
+int egress_dp_src_addrs_clear(struct egress_dp *dp, __u32 sandbox_id)
+{
+	return sandbox_addrs_clear(bpf_map__fd(dp->skel->maps.src_addrs), sandbox_id);
+}
+
+int egress_dp_resolvers_clear(struct egress_dp *dp, __u32 sandbox_id)
+{
+	return sandbox_addrs_clear(bpf_map__fd(dp->skel->maps.resolvers), sandbox_id);
+}
+
+int egress_dp_resolver_del(struct egress_dp *dp, __u32 sandbox_id,
+			   const __u8 addr[16])
+{
+	struct egress_src_key key = { .sandbox_id = sandbox_id };
+
+	memcpy(key.addr, addr, 16);
+	if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.resolvers), &key))
+		return -errno;
+	return 0;
+}
+
+bool egress_dp_flow_table_exists(struct egress_dp *dp, __u32 sandbox_id)
+{
+	__u32 id;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.flows), &sandbox_id, &id);
+}
+
+/* --- lookups as the data path makes them (explain) ----------------------------- */
+
+static int inner_fd(int outer_fd, __u32 idx)
+{
+	__u32 id;
+	int fd;
+
+	if (bpf_map_lookup_elem(outer_fd, &idx, &id))
+		return -ENOENT;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+__u32 egress_dp_ip_match(struct egress_dp *dp, __u16 slot, __u8 action,
+			 const __u8 addr[16])
+{
+	struct egress_lpm_key key = { .prefixlen = 128 };
+	struct egress_ip_rule r;
+	int fd;
+
+	if (slot >= EGRESS_MAX_RULE_SLOTS || action >= EGRESS_ACT__MAX)
+		return 0;
+	fd = inner_fd(bpf_map__fd(dp->skel->maps.ip_rules), slot * 2 + action);
+	if (fd < 0)
+		return 0;
+	memcpy(key.addr, addr, 16);
+	if (bpf_map_lookup_elem(fd, &key, &r) || (r.v6_only && egress_addr_is_v4(addr)))
+		r.rule_id = 0;
+	close(fd);
+	return r.rule_id;
+}
+
+int egress_dp_name_match(struct egress_dp *dp, __u16 slot, const char *name,
+			 __u32 rule_id[EGRESS_ACT__MAX])
+{
+	__u64 hash[EG_NAME_DEPTHS] = {};
+	struct egress_name_key key = {};
+	struct egress_slot_info info;
+	struct egress_name_rule r;
+	char buf[256] = {};
+	__u32 labels, s = slot;
+	size_t len = strlen(name);
+	int fd;
+
+	rule_id[EGRESS_ACT_ALLOW] = rule_id[EGRESS_ACT_DENY] = 0;
+	if (slot >= EGRESS_MAX_RULE_SLOTS)
+		return 0;
+	if (!len || len > EG_NAME_MAX)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.slot_info), &s, &info))
+		return -errno;
+	if (!(info.n_names[EGRESS_ACT_ALLOW] | info.n_names[EGRESS_ACT_DENY]))
+		return 0;
+	for (__u32 a = 0; a < EGRESS_ACT__MAX; a++)
+		rule_id[a] = info.any_rule_id[a];
+	fd = inner_fd(bpf_map__fd(dp->skel->maps.name_rules), slot);
+	if (fd < 0)
+		return 0;
+	memcpy(buf, name, len);
+	labels = eg_name_hashes(dp->hash_key, buf, len, hash);
+	/* as bpf/policy.h: shortest suffix first, then the whole name */
+	key.kind = EGRESS_NAME_WILDCARD;
+	for (__u32 d = 1; d < EG_NAME_DEPTHS && d < labels; d++) {
+		if (!(d < 64 ? (info.wild_depths >> d) & 1 : info.wild_depths & 1))
+			continue;
+		key.hash = hash[d];
+		if (bpf_map_lookup_elem(fd, &key, &r))
+			continue;
+		for (__u32 a = 0; a < EGRESS_ACT__MAX; a++)
+			if (r.rule_id[a])
+				rule_id[a] = r.rule_id[a];
+	}
+	key.kind = EGRESS_NAME_EXACT;
+	key.hash = hash[0];
+	if (!bpf_map_lookup_elem(fd, &key, &r))
+		for (__u32 a = 0; a < EGRESS_ACT__MAX; a++)
+			if (r.rule_id[a])
+				rule_id[a] = r.rule_id[a];
+	close(fd);
+	return 0;
+}
+
 /* --- test runs ------------------------------------------------------------------ */
 
 static int test_run(int prog_fd, struct egress_run *run, void *ctx, size_t ctx_size)
@@ -533,6 +909,11 @@ int egress_dp_events_subscribe(struct egress_dp *dp, egress_event_fn fn,
 	if (!dp->rb)
 		return -errno;
 	return 0;
+}
+
+int egress_dp_events_fd(struct egress_dp *dp)
+{
+	return dp->rb ? ring_buffer__epoll_fd(dp->rb) : -EINVAL;
 }
 
 int egress_dp_events_consume(struct egress_dp *dp)

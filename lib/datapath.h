@@ -11,6 +11,7 @@
 #ifndef EGRESS_DATAPATH_H
 #define EGRESS_DATAPATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <egress/abi.h>
 
@@ -20,16 +21,39 @@ struct egress_dp;
 
 struct egress_dp_opts {
 	size_t sz;		/* sizeof(struct egress_dp_opts) */
+	/*
+	 * A bpffs directory: on a first start every map and both programs
+	 * are pinned there; when it already holds them (an earlier run), the
+	 * maps are reused with their contents, the name-hash key is read back
+	 * from config and the pinned programs (those attached) are used.
+	 * NULL: private maps, nothing pinned.
+	 */
+	const char *pin_dir;
 };
 
 int egress_dp_open(struct egress_dp **out, const struct egress_dp_opts *opts);
+/* Closes the fds; pinned objects and attachments stay. */
 void egress_dp_close(struct egress_dp *dp);
+/* True when opened on the maps of an earlier run. */
+bool egress_dp_adopted(const struct egress_dp *dp);
+/* Removes the pins and the pin directory (the maps live on while in use). */
+int egress_dp_unpin(struct egress_dp *dp);
+/* A map of the object by name (-ENOENT); the dp keeps the fd. */
+int egress_dp_map_fd(const struct egress_dp *dp, const char *name);
+/* Entries in use of a hash or map-of-maps (-EOPNOTSUPP for other kinds). */
+int egress_dp_map_fill(const struct egress_dp *dp, const char *name,
+		       __u32 *entries, __u32 *max_entries);
 int egress_dp_xdp_fd(const struct egress_dp *dp);
 int egress_dp_tc_fd(const struct egress_dp *dp);
 
-/* --- rule slots (see struct egress_sandbox) ----------------------------- */
+/*
+ * --- rule slots (see struct egress_sandbox) -----------------------------
+ * Slots found in use when adopting pinned maps stay allocated until freed;
+ * their name tables cannot be edited (-EBUSY): rebuild into a fresh slot.
+ */
 int egress_dp_slot_alloc(struct egress_dp *dp, __u16 *slot);
 void egress_dp_slot_free(struct egress_dp *dp, __u16 slot);
+bool egress_dp_slot_in_use(const struct egress_dp *dp, __u16 slot);
 int egress_dp_ip_rule_add(struct egress_dp *dp, __u16 slot, __u8 action,
 			  const struct egress_lpm_key *key, __u32 rule_id);
 int egress_dp_ip_rule_del(struct egress_dp *dp, __u16 slot, __u8 action,
@@ -60,6 +84,20 @@ int egress_dp_src_addr_add(struct egress_dp *dp, __u32 sandbox_id,
 /* An address the sandbox's DNS queries may go to. */
 int egress_dp_resolver_add(struct egress_dp *dp, __u32 sandbox_id,
 			   const __u8 addr[16]);
+int egress_dp_resolver_del(struct egress_dp *dp, __u32 sandbox_id,
+			   const __u8 addr[16]);
+/* Removes every source address / resolver of a sandbox. */
+int egress_dp_src_addrs_clear(struct egress_dp *dp, __u32 sandbox_id);
+int egress_dp_resolvers_clear(struct egress_dp *dp, __u32 sandbox_id);
+bool egress_dp_flow_table_exists(struct egress_dp *dp, __u32 sandbox_id);
+
+/* --- lookups as the data path makes them (explain) ------------------------ */
+/* The rule id an address matches in a slot and action, 0: none. */
+__u32 egress_dp_ip_match(struct egress_dp *dp, __u16 slot, __u8 action,
+			 const __u8 addr[16]);
+/* The name rules a canonical name matches in a slot, per action (0: none). */
+int egress_dp_name_match(struct egress_dp *dp, __u16 slot, const char *name,
+			 __u32 rule_id[EGRESS_ACT__MAX]);
 
 /* --- running frames through the programs (BPF_PROG_TEST_RUN) ------------- */
 struct egress_run {
@@ -79,6 +117,8 @@ int egress_dp_events_subscribe(struct egress_dp *dp, egress_event_fn fn,
 			       void *ctx);
 /* Hands every waiting event to the subscriber; returns how many. */
 int egress_dp_events_consume(struct egress_dp *dp);
+/* An fd that polls readable when events wait (for an epoll loop). */
+int egress_dp_events_fd(struct egress_dp *dp);
 int egress_dp_events_poll(struct egress_dp *dp, int timeout_ms);
 /* Sums the per-CPU counters into out[EGRESS_STAT__MAX]. */
 int egress_dp_stats(struct egress_dp *dp, __u64 *out);

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * explain: the verdict the data path would reach for a destination, from the
+ * sandbox's maps as they are, combined by the data path's own precedence
+ * (bpf/lib/decision.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "datapath.h"
+#include "enforce.h"
+#include "errmsg.h"
+#include "lib/decision.h"
+#include "lib/name.h"
+#include "names.h"
+#include "rule.h"
+
+int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int port,
+		    cJSON *result, char *err, size_t errlen)
+{
+	struct egress_sandbox v;
+	struct policy_matches m = {};
+	struct decision d = {};
+	char name[256] = {}, why[512], in[256] = {};
+	__u8 addr[16];
+	bool is_addr, ruled;
+	struct arule *r = NULL;
+	struct scope *rsc = NULL;
+	struct sandbox *rsb = NULL;
+	int ret;
+
+	is_addr = !egress_addr_parse(target, addr, why, sizeof(why));
+	if (!is_addr) {
+		size_t len = strlen(target);
+
+		if (len >= sizeof(in) - 1)
+			return egress_errf(err, errlen, -EINVAL, "'%s' is not a name or an address",
+					   target);
+		memcpy(in, target, len);
+		if (name_canon(in, len, name) < 0)
+			return egress_errf(err, errlen, -EINVAL,
+					   "'%s' is not a valid name or address (it would be denied in deny mode as invalid-name)",
+					   target);
+	}
+	if (!sb->ifindex || egress_dp_sandbox_get(a->dp, sb->ifindex, &v))
+		return egress_errf(err, errlen, -ENOENT, "sandbox '%s' is not enforced (no interface)",
+				   sb->name);
+	for (__u8 scope = EGRESS_SCOPE_ALWAYS; scope <= EGRESS_SCOPE_SANDBOX; scope++) {
+		if (is_addr) {
+			for (__u8 act = 0; act < EGRESS_ACT__MAX; act++)
+				m.ip[scope][act] = egress_dp_ip_match(a->dp, v.slot[scope], act, addr);
+		} else {
+			ret = egress_dp_name_match(a->dp, v.slot[scope], name, m.name[scope]);
+			if (ret)
+				return egress_errf(err, errlen, ret, "lookup failed: %s", strerror(-ret));
+		}
+	}
+	if (m.ip[EGRESS_SCOPE_ALWAYS][EGRESS_ACT_DENY] || m.name[EGRESS_SCOPE_ALWAYS][EGRESS_ACT_DENY]) {
+		ruled = policy_combine(&m, &d);
+	} else if (v.mode == EGRESS_MODE_DENY_ALL) {
+		decision_set(&d, EGRESS_DENIED, EGRESS_REASON_DENY_ALL, EGRESS_SCOPE_NONE, 0);
+		ruled = false;
+	} else {
+		ruled = policy_combine(&m, &d);
+		decision_apply_mode(&d, v.mode);
+	}
+	if (d.rule_id)
+		r = agent_rule(a, d.rule_id, &rsc, &rsb);
+
+	if (v.mode == EGRESS_MODE_DENY_ALL && d.reason == EGRESS_REASON_DENY_ALL)
+		snprintf(why, sizeof(why), "the sandbox is in deny-all mode: nothing leaves");
+	else if (r)
+		snprintf(why, sizeof(why), "%s rule %u (%s) of the %s scope%s%s matches %s%s%s",
+			 r->r.action == EGRESS_ACT_DENY ? "deny" : "allow", r->r.id, r->r.pattern,
+			 egress_scope_name(rsc->kind), r->profile[0] ? ", from profile " : "",
+			 r->profile, target,
+			 d.would_deny ? "; warn mode lets it through and reports it" : "",
+			 d.reason == EGRESS_REASON_MODE_ALLOW ? "; allow-all mode lets everything through" : "");
+	else if (d.reason == EGRESS_REASON_MODE_ALLOW)
+		snprintf(why, sizeof(why), "allow-all mode lets everything through");
+	else if (!ruled && d.would_deny)
+		snprintf(why, sizeof(why), "no rule matches %s: deny mode would deny it; warn mode lets it through and reports it",
+			 target);
+	else
+		snprintf(why, sizeof(why), "no rule matches %s%s: denied by default",
+			 target, is_addr ? " (name rules, * included, match names, not addresses)" : "");
+	(void)port;
+
+	cJSON_AddStringToObject(result, "verdict", egress_verdict_name(d.verdict));
+	cJSON_AddBoolToObject(result, "would_deny", d.would_deny);
+	cJSON_AddStringToObject(result, "mode", egress_mode_name(v.mode));
+	if (r)
+		cJSON_AddItemToObject(result, "rule", rule_json(r, rsc, rsb));
+	else
+		cJSON_AddNullToObject(result, "rule");
+	cJSON_AddStringToObject(result, "scope", r ? egress_scope_name(rsc->kind) : "default");
+	cJSON_AddStringToObject(result, "reason", egress_reason_name(d.reason));
+	cJSON_AddArrayToObject(result, "bound");
+	cJSON_AddStringToObject(result, "why", why);
+	return 0;
+}
