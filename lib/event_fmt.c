@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auditlog.h"
 #include "event_fmt.h"
 #include "names.h"
 #include "rule.h"
@@ -40,20 +41,45 @@ struct timespec egress_event_realtime(const struct egress_event *e)
 	return out;
 }
 
-const char *egress_event_text(const struct egress_event *e, char *buf, size_t len)
+const char *egress_rfc3339(uint64_t realtime_ns, int frac, char *buf, size_t len)
 {
-	struct timespec ts = egress_event_realtime(e);
-	char when[40], zone[8], host[EGRESS_HOST_MAX + 64];
+	time_t sec = (time_t)(realtime_ns / 1000000000ULL);
+	unsigned long nsec = (unsigned long)(realtime_ns % 1000000000ULL);
+	char when[40], zone[8], fr[16] = "";
 	struct tm tm;
 
-	localtime_r(&ts.tv_sec, &tm);
+	localtime_r(&sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	strftime(zone, sizeof(zone), "%z", &tm);	/* +hhmm -> +hh:mm */
-	snprintf(buf, len, "%s%.3s:%.2s  %-8s %s  (mode: %s)", when, zone,
-		 zone + 3, egress_verdict_name(e->verdict),
+	if (frac > 0) {
+		if (frac > 9)
+			frac = 9;
+		snprintf(fr, sizeof(fr), ".%09lu", nsec);
+		fr[1 + frac] = '\0';
+	}
+	snprintf(buf, len, "%s%s%.3s:%.2s", when, fr, zone, zone + 3);
+	return buf;
+}
+
+const char *egress_event_text_at(const struct egress_event *e, uint64_t realtime_ns,
+				 char *buf, size_t len)
+{
+	char when[48], host[EGRESS_HOST_MAX + 64];
+
+	snprintf(buf, len, "%s  %-8s %s  (mode: %s)",
+		 egress_rfc3339(realtime_ns, 0, when, sizeof(when)),
+		 egress_verdict_name(e->verdict),
 		 egress_event_host(e, host, sizeof(host)),
 		 egress_mode_name(e->mode));
 	return buf;
+}
+
+const char *egress_event_text(const struct egress_event *e, char *buf, size_t len)
+{
+	struct timespec ts = egress_event_realtime(e);
+
+	return egress_event_text_at(e, (uint64_t)ts.tv_sec * 1000000000ULL +
+				       (uint64_t)ts.tv_nsec, buf, len);
 }
 
 static bool has_ports(const struct egress_event *e)
@@ -93,4 +119,60 @@ int egress_event_json(const struct egress_event *e, const char *rule, cJSON *obj
 	    !cJSON_AddNumberToObject(obj, "count", e->count))
 		return -ENOMEM;
 	return 0;
+}
+
+int egress_audit_event_json(const struct egress_event *e, uint64_t realtime_ns,
+			    const char *sandbox, const char *rule, cJSON *obj)
+{
+	char when[48];
+
+	if (!cJSON_AddStringToObject(obj, "time",
+				     egress_rfc3339(realtime_ns, 3, when, sizeof(when))) ||
+	    !cJSON_AddStringToObject(obj, "sandbox", sandbox ? sandbox : ""))
+		return -ENOMEM;
+	return egress_event_json(e, rule, obj);
+}
+
+const char *egress_audit_record_text(const struct egress_audit_record *r, char *buf,
+				     size_t len)
+{
+	char when[48];
+
+	switch (r->kind) {
+	case EGRESS_AUDIT_EVENT:
+		return egress_event_text_at(&r->ev, r->time_ns, buf, len);
+	case EGRESS_AUDIT_LOST:
+		snprintf(buf, len, "%s  %-8s %llu event%s  (ring buffer full)",
+			 egress_rfc3339(r->time_ns, 0, when, sizeof(when)), "LOST",
+			 (unsigned long long)r->lost, r->lost == 1 ? "" : "s");
+		return buf;
+	default:
+		snprintf(buf, len, "%s  %-8s %s",
+			 egress_rfc3339(r->time_ns, 0, when, sizeof(when)), "NOTICE",
+			 r->text);
+		return buf;
+	}
+}
+
+int egress_audit_record_json(const struct egress_audit_record *r, cJSON *obj)
+{
+	char when[48];
+
+	switch (r->kind) {
+	case EGRESS_AUDIT_EVENT:
+		return egress_audit_event_json(&r->ev, r->time_ns, r->sandbox,
+					       r->rule[0] ? r->rule : NULL, obj);
+	case EGRESS_AUDIT_LOST:
+		if (!cJSON_AddStringToObject(obj, "time",
+					     egress_rfc3339(r->time_ns, 3, when, sizeof(when))) ||
+		    !cJSON_AddNumberToObject(obj, "lost", (double)r->lost))
+			return -ENOMEM;
+		return 0;
+	default:
+		if (!cJSON_AddStringToObject(obj, "time",
+					     egress_rfc3339(r->time_ns, 3, when, sizeof(when))) ||
+		    !cJSON_AddStringToObject(obj, "notice", r->text))
+			return -ENOMEM;
+		return 0;
+	}
 }
