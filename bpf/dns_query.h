@@ -19,6 +19,7 @@
 #include "lib/dns.h"
 #include "lib/name_hash.h"
 #include "reply.h"
+#include "dns_answer.h"
 
 /* Per-CPU room for a query and its answer. */
 struct dns_work {
@@ -201,8 +202,13 @@ __noinline int handle_dns(struct xdp_md *ctx, const struct egress_sandbox *sb,
 		decision_apply_mode(&d, sb->mode);
 	}
 	event_emit(sb, p, &d, EGRESS_PROTO_DNS, s->name_len ? s : NULL);
-	if (d.verdict == EGRESS_ALLOWED)
+	if (d.verdict == EGRESS_ALLOWED) {
+		/* its answer may bind: the policy allowed it, and to a resolver */
+		if (understood && !d.would_deny && s->name_len &&
+		    dns_to_resolver(sb, p->daddr))
+			dns_pending_record(sb, p, w->q.id, s->name_hash);
 		return XDP_PASS;
+	}
 	return understood ? dns_nxdomain_tx(ctx, p, w) : XDP_DROP;
 }
 

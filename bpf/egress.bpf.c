@@ -4,8 +4,9 @@
  *
  * xdp_egress runs on frames the guest transmits (RX on the host side of its
  * tap/veth) and decides them in the order of DESIGN section 4. tc_to_sandbox
- * runs on frames travelling to the guest (TX on the host side) and notes
- * connections opened from outside so that their replies pass.
+ * runs on frames travelling to the guest (TX on the host side), learns DNS
+ * answers (dns_answer.h) and notes connections opened from outside so that
+ * their replies pass.
  */
 #include <linux/pkt_cls.h>
 #include "maps.h"
@@ -16,6 +17,8 @@
 #include "rst.h"
 #include "stream.h"
 #include "dns_query.h"
+#include "dns_answer.h"
+#include "binding.h"
 #include "lib/name_hash.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -114,10 +117,12 @@ EG_INLINE int refuse(const struct egress_sandbox *sb, const struct pkt *p,
 /*
  * Decides by the destination address alone, per mode: what a flow that
  * carries no name gets (UDP, ICMP, other protocols, fragments, TCP that
- * turned out to carry no name).
+ * turned out to carry no name); for TCP and UDP, an allowed name bound to
+ * the address (bi, NULL: none may) admits it too.
  */
 __noinline int decide_by_address(const struct egress_sandbox *sb,
-				 const struct pkt *p, struct decision *d)
+				 const struct pkt *p, struct decision *d,
+				 const struct binding_info *bi)
 {
 	struct policy_matches m = {};
 
@@ -146,6 +151,8 @@ __noinline int decide_by_address(const struct egress_sandbox *sb,
 			d->reason = EGRESS_REASON_FRAGMENT;
 		else if (pkt_proto(p) == EGRESS_PROTO_QUIC)
 			d->reason = EGRESS_REASON_QUIC_BLOCKED;
+		else if (bi && (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP))
+			binding_settle(sb, bi->allowed, &bi->d, d);
 	}
 	decision_apply_mode(d, sb->mode);
 	return 0;
@@ -159,7 +166,8 @@ __noinline int decide_by_address(const struct egress_sandbox *sb,
  * that could allow it, a SYN to an address no IP rule allows never leaves.
  */
 __noinline int tcp_open_final(const struct egress_sandbox *sb,
-			      const struct pkt *p, struct decision *d)
+			      const struct pkt *p, struct decision *d,
+			      const struct binding_info *bi)
 {
 	struct policy_matches m = {};
 	bool ruled;
@@ -185,7 +193,21 @@ __noinline int tcp_open_final(const struct egress_sandbox *sb,
 	}
 	if (d->verdict == EGRESS_ALLOWED)
 		return !(name_rule_actions(sb) & NAMES_DENY);
-	return !(name_rule_actions(sb) & NAMES_ALLOW);
+	if (!(name_rule_actions(sb) & NAMES_ALLOW))
+		return 1;			/* no name could allow it */
+	/*
+	 * Only a name bound to the address may: the flow waits for its first
+	 * bytes (the name they carry must be allowed and bound too); with no
+	 * allowed name bound, its SYN never leaves.
+	 */
+	if (bi && (p->tcp_flags & EG_TCP_SYN)) {
+		if (bi->allowed)
+			return 0;
+		decision_set(d, EGRESS_DENIED, EGRESS_REASON_UNBOUND_ADDRESS,
+			     EGRESS_SCOPE_NONE, 0);
+		return 1;
+	}
+	return 0;
 }
 
 /*
@@ -210,10 +232,12 @@ __noinline int flow_set_name(struct egress_flow *f, struct scratch *s)
 
 /*
  * Decides a TCP flow from its address and, when it has one, its name (f
- * NULL: a flow met mid-stream, which has none).
+ * NULL: a flow met mid-stream, which has none), and what the DNS bindings
+ * of its destination say (bi, NULL: they may not admit it).
  */
 __noinline int tcp_decide(const struct egress_sandbox *sb, const struct pkt *p,
-			  const struct egress_flow *f, struct decision *d)
+			  const struct egress_flow *f, struct decision *d,
+			  struct binding_info *bi)
 {
 	struct policy_matches m = {};
 
@@ -225,6 +249,15 @@ __noinline int tcp_decide(const struct egress_sandbox *sb, const struct pkt *p,
 		return 0;
 	}
 	ip_matches(sb, p->daddr, &m);
+	/*
+	 * Bindings count for a flow seen from its SYN (never DoT) to an address
+	 * no IP rule allows (with an IP deny rule too, it is denied anyway).
+	 */
+	if (!f || !(f->flags & EGRESS_FLOW_F_SYN) || p->dport == EG_PORT_DOT ||
+	    (m.ip[EGRESS_SCOPE_ALWAYS][EGRESS_ACT_ALLOW] |
+	     m.ip[EGRESS_SCOPE_GLOBAL][EGRESS_ACT_ALLOW] |
+	     m.ip[EGRESS_SCOPE_SANDBOX][EGRESS_ACT_ALLOW]))
+		bi = NULL;
 	if (f && (f->flags & EGRESS_FLOW_F_NAMED) &&
 	    name_matches(sb, f->name_hash, f->n_labels, &m)) {
 		decision_set(d, EGRESS_DENIED, EGRESS_REASON_INVALID_NAME,
@@ -246,6 +279,15 @@ __noinline int tcp_decide(const struct egress_sandbox *sb, const struct pkt *p,
 		else if (f && f->proto == EGRESS_PROTO_TCP &&
 			 (f->flags & EGRESS_FLOW_F_ISN) && f->inspected)
 			d->reason = EGRESS_REASON_NO_NAME;	/* neither TLS nor HTTP */
+		/* no name: its address must be bound to an allowed one */
+		if (bi && f && !(f->flags & EGRESS_FLOW_F_NAMED)) {
+			binding_settle(sb, bi->allowed, &bi->d, d);
+			bi->used = bi->allowed;
+		}
+	} else if (bi && d->verdict == EGRESS_ALLOWED && !bi->has_name) {
+		/* an allowed name, but DNS never gave it this address */
+		decision_set(d, EGRESS_DENIED, EGRESS_REASON_UNBOUND_ADDRESS,
+			     EGRESS_SCOPE_NONE, 0);
 	}
 mode:
 	if (d->scope == EGRESS_SCOPE_ALWAYS && d->verdict == EGRESS_DENIED)
@@ -257,6 +299,14 @@ mode:
 	}
 	decision_apply_mode(d, sb->mode);
 	return 0;
+}
+
+/* A flow without a name, admitted by a binding: it keeps the bound name. */
+EG_INLINE void flow_set_bound(struct egress_flow *f, const struct binding_info *bi)
+{
+	eg_memcpy(f->name_hash, bi->name_hash, sizeof(f->name_hash));
+	f->n_labels = bi->n_labels;
+	f->flags |= EGRESS_FLOW_F_BOUND;
 }
 
 EG_INLINE __u8 app_proto(__u8 app)
@@ -315,7 +365,13 @@ __noinline int tcp_settle(struct xdp_md *ctx, const struct egress_sandbox *sb,
 			     EGRESS_SCOPE_NONE, 0);
 		decision_apply_mode(&d, sb->mode);
 	} else {
-		tcp_decide(sb, p, f, &d);
+		struct binding_info *bi = binding_info_room();
+
+		if (bi)
+			binding_info_get(sb, p, f, bi);
+		tcp_decide(sb, p, f, &d, bi);
+		if (bi && bi->used)
+			flow_set_bound(f, bi);
 	}
 	flow_record(f, sb, &d);
 	event_emit(sb, p, &d, f->proto, s);
@@ -381,7 +437,12 @@ EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
 		resent = false;
 	}
 	if (!f) {
-		bool final = tcp_open_final(sb, p, &d);
+		struct binding_info *bi = binding_info_room();
+		bool final;
+
+		if (bi)
+			binding_info_get(sb, p, NULL, bi);
+		final = tcp_open_final(sb, p, &d, bi);
 
 		/*
 		 * Met mid-stream (its SYN went by unseen, or its state was
@@ -392,7 +453,7 @@ EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
 		 */
 		if (!final && !syn && sb->mode == EGRESS_MODE_DENY &&
 		    d.verdict != EGRESS_ALLOWED) {
-			tcp_decide(sb, p, NULL, &d);
+			tcp_decide(sb, p, NULL, &d, NULL);
 			final = true;
 		}
 		if (final) {
@@ -412,7 +473,7 @@ EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
 	if (f->generation != sb->generation) {
 		/* the policy changed: re-decide from what the flow remembers */
 		if (f->state == EGRESS_FLOW_PENDING) {
-			if (tcp_open_final(sb, p, &d)) {
+			if (tcp_open_final(sb, p, &d, NULL)) {
 				flow_record(f, sb, &d);
 				emit(sb, p, &d, f->proto);
 				hello_release(sb->id, f, key);
@@ -423,8 +484,13 @@ EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
 			bool was_allowed = f->verdict == EGRESS_ALLOWED;
 			__u32 old_rule = f->rule_id;
 			__u8 old_flags = f->flags;
+			struct binding_info *bi = binding_info_room();
 
-			tcp_decide(sb, p, f, &d);
+			if (bi)
+				binding_info_get(sb, p, f, bi);
+			tcp_decide(sb, p, f, &d, bi);
+			if (bi && bi->used)
+				flow_set_bound(f, bi);
 			flow_record(f, sb, &d);
 			if (was_allowed != (d.verdict == EGRESS_ALLOWED) ||
 			    old_rule != d.rule_id ||
@@ -480,6 +546,7 @@ __noinline int handle_flow(struct xdp_md *ctx, const struct egress_sandbox *sb,
 			   const struct pkt *p)
 {
 	struct egress_flow_key key = {};
+	struct binding_info *bi;
 	struct egress_flow *f;
 	struct decision d;
 	void *table;
@@ -493,7 +560,10 @@ __noinline int handle_flow(struct xdp_md *ctx, const struct egress_sandbox *sb,
 	if (!table) {
 		/* Userspace registered no flow table: decide every packet. */
 		stat_add(EGRESS_STAT_NO_FLOW_TABLE, 1);
-		decide_by_address(sb, p, &d);
+		bi = binding_info_room();
+		if (bi)
+			binding_info_get(sb, p, NULL, bi);
+		decide_by_address(sb, p, &d, bi);
 		emit(sb, p, &d, pkt_proto(p));
 		return enforce(ctx, p, &d);
 	}
@@ -513,7 +583,10 @@ __noinline int handle_flow(struct xdp_md *ctx, const struct egress_sandbox *sb,
 		return XDP_DROP;
 	}
 
-	decide_by_address(sb, p, &d);
+	bi = binding_info_room();
+	if (bi)
+		binding_info_get(sb, p, NULL, bi);
+	decide_by_address(sb, p, &d, bi);
 	if (f) {
 		/* Policy changed since this flow was decided: re-decide it. */
 		bool changed = f->verdict != d.verdict ||
@@ -592,7 +665,7 @@ int xdp_egress(struct xdp_md *ctx)
 
 	if (p.flags & PKT_F_FRAG) {
 		/* A fragment carries no port or name: IP rules alone decide. */
-		decide_by_address(sb, &p, &d);
+		decide_by_address(sb, &p, &d, NULL);
 		emit(sb, &p, &d, pkt_proto(&p));
 		return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
 	}
@@ -601,8 +674,12 @@ int xdp_egress(struct xdp_md *ctx)
 	return handle_flow(ctx, sb, &p);
 }
 
-SEC("tc")
-int tc_to_sandbox(struct __sk_buff *skb)
+/*
+ * A TCP segment travelling to the guest: notes connections opened from
+ * outside, and lets a flow's inspected bytes go once the peer has them.
+ * Global: its frame stays off the DNS answer path.
+ */
+__noinline int tc_tcp(const struct egress_sandbox *sb, const struct pkt *p)
 {
 	struct egress_flow_key key = { .l4proto = IPPROTO_TCP };
 	struct egress_flow nf = {
@@ -612,10 +689,51 @@ int tc_to_sandbox(struct __sk_buff *skb)
 		.flags = EGRESS_FLOW_F_INBOUND,
 		.proto = EGRESS_PROTO_TCP,
 	};
+	void *table;
+
+	if (!sb || !p)
+		return 0;
+	table = bpf_map_lookup_elem(&flows, &sb->id);
+	if (!table)
+		return 0;
+	eg_memcpy(key.saddr, p->daddr, 16);
+	eg_memcpy(key.daddr, p->saddr, 16);
+	key.sport = p->dport;
+	key.dport = p->sport;
+
+	/* A connection opened from outside: its replies belong to it. */
+	if ((p->tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) == EG_TCP_SYN) {
+		nf.decided_ns = bpf_ktime_get_ns();
+		nf.generation = sb->generation;
+		if (bpf_map_update_elem(table, &key, &nf, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(table, &key))
+			stat_add(EGRESS_STAT_FLOW_INSERT_FAILED, 1);
+		return 0;
+	}
+
+	/* The peer acknowledged a flow's inspected bytes: let them go. */
+	if (p->tcp_flags & EG_TCP_ACK) {
+		__u32 *held = bpf_map_lookup_elem(&hello_count, &sb->id);
+		struct egress_flow *f;
+
+		if (!held || !*held)
+			return 0;
+		f = bpf_map_lookup_elem(table, &key);
+		if (f && (f->flags & EGRESS_FLOW_F_HELLO) &&
+		    f->state == EGRESS_FLOW_DECIDED &&
+		    (__s32)(p->ack_seq - f->isn - f->inspected) >= 0)
+			hello_release(sb->id, f, &key);
+	}
+	return 0;
+}
+
+SEC("tc")
+int tc_to_sandbox(struct __sk_buff *skb)
+{
 	__u32 ifindex = skb->ifindex;
 	struct egress_sandbox *sb;
 	struct pkt p = {};
-	void *data, *data_end, *table;
+	void *data, *data_end;
 	__u32 want = 128;
 
 	sb = bpf_map_lookup_elem(&sandboxes, &ifindex);
@@ -631,38 +749,11 @@ int tc_to_sandbox(struct __sk_buff *skb)
 	if (parse_frame(&p, data, data_end))
 		return TC_ACT_OK;
 
-	if (p.l4proto != IPPROTO_TCP || (p.flags & PKT_F_FRAG))
+	if (p.flags & PKT_F_FRAG)
 		return TC_ACT_OK;
-	table = bpf_map_lookup_elem(&flows, &sb->id);
-	if (!table)
-		return TC_ACT_OK;
-	eg_memcpy(key.saddr, p.daddr, 16);
-	eg_memcpy(key.daddr, p.saddr, 16);
-	key.sport = p.dport;
-	key.dport = p.sport;
-
-	/* A connection opened from outside: its replies belong to it. */
-	if ((p.tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) == EG_TCP_SYN) {
-		nf.decided_ns = bpf_ktime_get_ns();
-		nf.generation = sb->generation;
-		if (bpf_map_update_elem(table, &key, &nf, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(table, &key))
-			stat_add(EGRESS_STAT_FLOW_INSERT_FAILED, 1);
-		return TC_ACT_OK;
-	}
-
-	/* The peer acknowledged a flow's inspected bytes: let them go. */
-	if (p.tcp_flags & EG_TCP_ACK) {
-		__u32 *held = bpf_map_lookup_elem(&hello_count, &sb->id);
-		struct egress_flow *f;
-
-		if (!held || !*held)
-			return TC_ACT_OK;
-		f = bpf_map_lookup_elem(table, &key);
-		if (f && (f->flags & EGRESS_FLOW_F_HELLO) &&
-		    f->state == EGRESS_FLOW_DECIDED &&
-		    (__s32)(p.ack_seq - f->isn - f->inspected) >= 0)
-			hello_release(sb->id, f, &key);
-	}
+	if (p.l4proto == IPPROTO_UDP && p.sport == EG_DNS_PORT)
+		dns_answer_learn(skb, sb, &p);
+	else if (p.l4proto == IPPROTO_TCP)
+		tc_tcp(sb, &p);
 	return TC_ACT_OK;
 }

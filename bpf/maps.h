@@ -89,6 +89,35 @@ struct {
 	__array(values, struct hellos_inner);
 } hellos SEC(".maps");
 
+struct bindings_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGRESS_BINDINGS_PER_SANDBOX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* memory as it fills */
+	__uint(key_size, 16);			/* the address */
+	__uint(value_size, sizeof(struct egress_binding));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, EGRESS_MAX_SANDBOXES);
+	__type(key, __u32);			/* sandbox id */
+	__array(values, struct bindings_inner);
+} bindings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EGRESS_DNS_PENDING);
+	__type(key, struct egress_dns_pending_key);
+	__type(value, struct egress_dns_pending);
+} dns_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EGRESS_BINDING_TEXTS);
+	__type(key, __u64);
+	__type(value, char[EGRESS_HOST_MAX]);
+} binding_text SEC(".maps");
+
 /* Hellos a sandbox holds (approximate: LRU evictions are not seen). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "datapath.h"
@@ -49,6 +50,7 @@ static int config_init(struct egress_dp *dp)
 
 	if (getrandom(cfg.hash_key, sizeof(cfg.hash_key), 0) != sizeof(cfg.hash_key))
 		return -errno;
+	cfg.binding_grace_s = EGRESS_BINDING_GRACE_S;
 	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.config), &zero, &cfg, BPF_ANY))
 		return -errno;
 	memcpy(dp->hash_key, cfg.hash_key, sizeof(dp->hash_key));
@@ -635,6 +637,23 @@ static int inner_create(int outer_fd, __u32 key, enum bpf_map_type type,
 	return ret;
 }
 
+/* A sandbox's DNS bindings: allocated as they come (BPF_F_NO_PREALLOC). */
+static int bindings_create(struct egress_dp *dp, __u32 sandbox_id)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
+	int fd, ret = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "bindings_sb", 16,
+			    sizeof(struct egress_binding), EGRESS_BINDINGS_PER_SANDBOX, &o);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.bindings), &sandbox_id, &fd,
+				BPF_ANY))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int egress_dp_flow_table_create(struct egress_dp *dp, __u32 sandbox_id,
 				__u32 max_flows)
 {
@@ -658,7 +677,7 @@ int egress_dp_flow_table_create(struct egress_dp *dp, __u32 sandbox_id,
 	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.hello_count), &sandbox_id,
 				&zero, BPF_ANY))
 		return -errno;
-	return 0;
+	return bindings_create(dp, sandbox_id);
 }
 
 int egress_dp_flow_table_delete(struct egress_dp *dp, __u32 sandbox_id)
@@ -668,6 +687,7 @@ int egress_dp_flow_table_delete(struct egress_dp *dp, __u32 sandbox_id)
 	if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.flows), &sandbox_id))
 		ret = -errno;
 	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.hellos), &sandbox_id);
+	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.bindings), &sandbox_id);
 	return ret;
 }
 
@@ -945,5 +965,167 @@ int egress_dp_stats(struct egress_dp *dp, __u64 *out)
 			out[i] += percpu[c];
 	}
 	free(percpu);
+	return 0;
+}
+
+/* --- DNS bindings ------------------------------------------------------------------ */
+
+int egress_dp_binding_grace_set(struct egress_dp *dp, __u32 seconds)
+{
+	int fd = bpf_map__fd(dp->skel->maps.config);
+	struct egress_config cfg;
+	__u32 zero = 0;
+
+	if (seconds > EGRESS_BINDING_MAX_TTL_S)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+		return -errno;
+	cfg.binding_grace_s = seconds;
+	if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* The sandbox's bindings map (an fd to close), or -errno. */
+static int bindings_fd(struct egress_dp *dp, __u32 sandbox_id)
+{
+	__u32 id;
+	int fd;
+
+	if (!sandbox_id || sandbox_id >= EGRESS_MAX_SANDBOXES)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.bindings), &sandbox_id, &id))
+		return errno == ENOENT ? -ENOENT : -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static int binding_live(const struct egress_binding *b, __u64 now)
+{
+	int n = 0;
+
+	for (int j = 0; j < EGRESS_BINDING_NAMES; j++)
+		n += b->names[j].expires_ns > now;
+	return n;
+}
+
+/*
+ * Walks a sandbox's bindings: counts the addresses with a live name and,
+ * when expire is set, deletes those with none.
+ */
+static int bindings_walk(struct egress_dp *dp, __u32 sandbox_id, bool expire,
+			 int *live)
+{
+	__u8 key[16], next[16];
+	struct egress_binding b;
+	int fd, removed = 0;
+	__u64 now = monotonic_ns();
+	void *prev = NULL;
+
+	*live = 0;
+	fd = bindings_fd(dp, sandbox_id);
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, &b))
+			continue;	/* deleted meanwhile */
+		if (binding_live(&b, now)) {
+			(*live)++;
+			continue;
+		}
+		if (expire && !bpf_map_delete_elem(fd, key))
+			removed++;
+	}
+	close(fd);
+	return removed;
+}
+
+int egress_dp_bindings_expire(struct egress_dp *dp, __u32 sandbox_id)
+{
+	int live, ret, removed = 0;
+
+	if (sandbox_id)
+		return bindings_walk(dp, sandbox_id, true, &live);
+	for (__u32 id = 1; id < EGRESS_MAX_SANDBOXES; id++) {
+		ret = bindings_walk(dp, id, true, &live);
+		if (ret > 0)
+			removed += ret;
+		else if (ret < 0 && ret != -ENOENT)
+			return ret;
+	}
+	return removed;
+}
+
+int egress_dp_bindings_count(struct egress_dp *dp, __u32 sandbox_id)
+{
+	int live, ret = bindings_walk(dp, sandbox_id, false, &live);
+
+	return ret < 0 ? ret : live;
+}
+
+int egress_dp_binding_lookup(struct egress_dp *dp, __u32 sandbox_id,
+			     const __u8 addr[16], struct egress_bound_name *out,
+			     int max)
+{
+	int fd = bindings_fd(dp, sandbox_id), n = 0, text_fd;
+	struct egress_binding b;
+	__u64 now = monotonic_ns();
+	__u8 key[16];
+
+	if (fd < 0)
+		return fd;
+	memcpy(key, addr, sizeof(key));
+	if (bpf_map_lookup_elem(fd, key, &b)) {
+		int ret = errno == ENOENT ? 0 : -errno;
+
+		close(fd);
+		return ret;
+	}
+	close(fd);
+	text_fd = bpf_map__fd(dp->skel->maps.binding_text);
+	for (int j = 0; j < EGRESS_BINDING_NAMES && n < max; j++) {
+		const struct egress_binding_name *bn = &b.names[j];
+		struct egress_bound_name *o = &out[n];
+
+		if (bn->expires_ns <= now)
+			continue;
+		memset(o, 0, sizeof(*o));
+		o->hash = bn->name_hash[0];
+		o->expires_in_ms = (bn->expires_ns - now) / 1000000;
+		if (bpf_map_lookup_elem(text_fd, &o->hash, o->name))
+			o->name[0] = '\0';	/* its text was evicted */
+		o->name[sizeof(o->name) - 1] = '\0';
+		n++;
+	}
+	return n;
+}
+
+int egress_dp_binding_has_name(struct egress_dp *dp, __u32 sandbox_id,
+			       const __u8 addr[16], const char *name)
+{
+	struct egress_bound_name names[EGRESS_BINDING_NAMES];
+	__u32 labels;
+	__u64 hash;
+	int n, ret;
+
+	ret = egress_dp_name_hash(dp, name, &hash, &labels);
+	if (ret)
+		return ret;
+	n = egress_dp_binding_lookup(dp, sandbox_id, addr, names, EGRESS_BINDING_NAMES);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		if (names[i].hash == hash)
+			return 1;
 	return 0;
 }

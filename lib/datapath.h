@@ -99,6 +99,38 @@ __u32 egress_dp_ip_match(struct egress_dp *dp, __u16 slot, __u8 action,
 int egress_dp_name_match(struct egress_dp *dp, __u16 slot, const char *name,
 			 __u32 rule_id[EGRESS_ACT__MAX]);
 
+/*
+ * --- DNS bindings ---------------------------------------------------------
+ * Made by the tc program from DNS answers; a sandbox's map is created with
+ * its flow table. Expired bindings are never honoured, but stay in the map
+ * until egress_dp_bindings_expire() removes them: call it periodically
+ * (every few seconds to a minute), or the map fills up and new addresses
+ * stay unbound (EGRESS_STAT_BINDING_INSERT_FAILED).
+ */
+/* The grace a binding gets past its TTL (default EGRESS_BINDING_GRACE_S). */
+int egress_dp_binding_grace_set(struct egress_dp *dp, __u32 seconds);
+/* Removes expired bindings of a sandbox (0: every sandbox); returns how many. */
+int egress_dp_bindings_expire(struct egress_dp *dp, __u32 sandbox_id);
+/* Addresses with a live binding in a sandbox. */
+int egress_dp_bindings_count(struct egress_dp *dp, __u32 sandbox_id);
+
+struct egress_bound_name {
+	__u64 hash;		/* keyed hash of the name */
+	__u64 expires_in_ms;
+	char name[EGRESS_HOST_MAX];	/* "" when its text is no longer known */
+};
+
+/*
+ * The live names bound to addr in a sandbox, at most max of them into out;
+ * returns how many (0: none, the address is unbound).
+ */
+int egress_dp_binding_lookup(struct egress_dp *dp, __u32 sandbox_id,
+			     const __u8 addr[16], struct egress_bound_name *out,
+			     int max);
+/* 1 when the canonical name is bound to addr in the sandbox, else 0. */
+int egress_dp_binding_has_name(struct egress_dp *dp, __u32 sandbox_id,
+			       const __u8 addr[16], const char *name);
+
 /* --- running frames through the programs (BPF_PROG_TEST_RUN) ------------- */
 struct egress_run {
 	const void *frame;

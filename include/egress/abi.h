@@ -29,6 +29,12 @@
 #define EGRESS_HELLO_RAW_CAP		8192	/* stream bytes inspected per flow */
 #define EGRESS_HELLO_MAX_SEGS		4096	/* payload segments before a verdict */
 #define EGRESS_FLOW_NAME_DEPTHS		8	/* suffix hashes a flow remembers */
+#define EGRESS_BINDINGS_PER_SANDBOX	8192	/* addresses bound by DNS answers */
+#define EGRESS_BINDING_NAMES		6	/* names one address keeps at once */
+#define EGRESS_DNS_PENDING		65536	/* allowed queries awaiting answers, all sandboxes */
+#define EGRESS_BINDING_TEXTS		8192	/* bound names kept as text, for explain */
+#define EGRESS_BINDING_GRACE_S		300	/* default grace past a record's TTL */
+#define EGRESS_BINDING_MAX_TTL_S	86400	/* longer TTLs are cut to this */
 
 /* Pinned objects (egressd): directory under the bpffs mount. */
 #define EGRESS_PIN_DIR			"/sys/fs/bpf/egressd"
@@ -46,6 +52,9 @@
 #define EGRESS_MAP_HELLOS		"hellos"
 #define EGRESS_MAP_CONFIG		"config"
 #define EGRESS_MAP_RESOLVERS		"resolvers"
+#define EGRESS_MAP_BINDINGS		"bindings"
+#define EGRESS_MAP_DNS_PENDING		"dns_pending"
+#define EGRESS_MAP_BINDING_TEXT		"binding_text"
 
 /* ---- policy vocabulary --------------------------------------------------- */
 
@@ -200,9 +209,14 @@ struct egress_slot_info {
 	__u32 any_rule_id[EGRESS_ACT__MAX];	/* the * rules */
 };
 
-/* config: ARRAY with one entry, written once when the maps are created. */
+/*
+ * config: ARRAY with one entry, written when the maps are created; the
+ * agent may change binding_grace_s later (egress_dp_binding_grace_set).
+ */
 struct egress_config {
 	__u64 hash_key[2];	/* SipHash key of name_rules, from getrandom */
+	__u32 binding_grace_s;	/* a DNS binding lives TTL + this many seconds */
+	__u32 pad;
 };
 
 /*
@@ -241,6 +255,8 @@ enum egress_flow_state {
 #define EGRESS_FLOW_F_HELLO	(1U << 3)	/* a hellos entry holds its bytes */
 #define EGRESS_FLOW_F_SYN	(1U << 4)	/* seen from its SYN */
 #define EGRESS_FLOW_F_ISN	(1U << 5)	/* isn is known: its bytes can be inspected */
+#define EGRESS_FLOW_F_BOUND	(1U << 6)	/* admitted by a DNS binding: name_hash
+						 * holds the bound name (not NAMED) */
 
 struct egress_flow {
 	__u64 decided_ns;		/* when the verdict was made (ktime) */
@@ -262,6 +278,51 @@ struct egress_flow {
 	/* [0]: the whole name; [d]: its suffix of d labels (d < n_labels) */
 	__u64 name_hash[EGRESS_FLOW_NAME_DEPTHS];
 };
+
+/*
+ * dns_pending: LRU hash of the DNS queries XDP let through to a resolver,
+ * waiting for their answer. tc makes bindings only from an answer that
+ * matches one (same sandbox, ID, guest port, resolver, question name), and
+ * consumes it.
+ */
+struct egress_dns_pending_key {
+	__u32 sandbox_id;
+	__u16 id;		/* the query's ID */
+	__u16 guest_port;	/* host byte order */
+	__u8  resolver[16];
+};
+
+struct egress_dns_pending {
+	__u64 name_hash;	/* keyed hash of the canonical question name */
+	__u64 sent_ns;		/* ktime of the query */
+};
+
+/*
+ * bindings: ARRAY_OF_MAPS indexed by sandbox id; each inner map a hash
+ * keyed by a 16-byte address, holding the names DNS answers (to that
+ * sandbox's allowed queries) bound to it: the question name and every name
+ * of its CNAME chain, as the suffix hashes a flow keeps of its name, each
+ * until its expiry (ktime, CLOCK_MONOTONIC ns: TTL + grace). A name slot
+ * with expires_ns 0 or in the past is empty. The map never evicts: when
+ * it is full a new address stays unbound (EGRESS_STAT_BINDING_INSERT_FAILED);
+ * egress_dp_bindings_expire() removes what has expired.
+ */
+struct egress_binding_name {
+	__u64 expires_ns;
+	__u64 name_hash[EGRESS_FLOW_NAME_DEPTHS];	/* as egress_flow.name_hash */
+	__u8  n_labels;
+	__u8  pad[7];
+};
+
+struct egress_binding {
+	struct egress_binding_name names[EGRESS_BINDING_NAMES];
+};
+
+/*
+ * binding_text: LRU hash from a bound name's keyed hash (name_hash[0]) to
+ * its text (NUL terminated), so userspace can say which names are bound.
+ * Only for display: enforcement never reads it.
+ */
 
 /*
  * hellos: ARRAY_OF_MAPS indexed by sandbox id; each inner map is an LRU
@@ -324,6 +385,11 @@ enum egress_stat {
 	EGRESS_STAT_RL_INSERT_FAILED,
 	EGRESS_STAT_NO_FLOW_TABLE,	/* sandbox without a flow map */
 	EGRESS_STAT_RST_SENT,
+	EGRESS_STAT_BINDING_INSERT_FAILED,	/* a full binding map: address left unbound */
+	EGRESS_STAT_DNS_ANSWERS_BOUND,		/* answers that made or refreshed bindings */
+	EGRESS_STAT_DNS_ANSWERS_UNSOLICITED,	/* answers to no recorded query: ignored */
+	EGRESS_STAT_DNS_ANSWERS_MALFORMED,	/* answers that could not be parsed: ignored */
+	EGRESS_STAT_DNS_PENDING_INSERT_FAILED,
 	EGRESS_STAT__MAX,
 };
 
@@ -365,6 +431,12 @@ static_assert(sizeof(struct egress_name_key) == 16, "egress_name_key ABI");
 static_assert(sizeof(struct egress_slot_info) == 24, "egress_slot_info ABI");
 static_assert(sizeof(struct egress_hello) == 24 + 2 * EGRESS_HELLO_BUF, "egress_hello ABI");
 static_assert(sizeof(struct egress_rl_key) == 40, "egress_rl_key ABI");
+static_assert(sizeof(struct egress_config) == 24, "egress_config ABI");
+static_assert(sizeof(struct egress_dns_pending_key) == 24, "egress_dns_pending_key ABI");
+static_assert(sizeof(struct egress_dns_pending) == 16, "egress_dns_pending ABI");
+static_assert(sizeof(struct egress_binding_name) == 80, "egress_binding_name ABI");
+static_assert(sizeof(struct egress_binding) == 80 * EGRESS_BINDING_NAMES,
+	      "egress_binding ABI");
 static_assert(sizeof(struct egress_rl_val) == 16, "egress_rl_val ABI");
 static_assert(sizeof(struct egress_event) == 80 + EGRESS_HOST_MAX,
 	      "egress_event ABI");

@@ -18,6 +18,7 @@
 #include <linux/in6.h>
 
 #include "harness.h"
+#include "dns_fx.h"
 
 #define GUEST4	"198.18.0.2"
 #define PEER4	"198.18.0.1"
@@ -27,6 +28,35 @@
 #define NAME	"api.example.com"	/* allowed */
 #define OTHER	"www.example.com"	/* not */
 #define MSS	1448
+
+
+/*
+ * Every test starts as a guest that has resolved these names to the peers
+ * through the data path (DNS binding, DESIGN section 4): what it does next
+ * is what these tests are about. Bindings are judged against the rules a
+ * test sets, when a flow uses them; test_dns.c tests the bindings
+ * themselves.
+ */
+static const char *const bound_names[] = {
+	"api.example.com", "www.example.com", "www.example.net",
+};
+
+static int bound_setup(void **state)
+{
+	static const char *const peers[] = { PEER4, PEER6 };
+	struct fx *fx;
+
+	if (fx_setup(state))
+		return -1;
+	fx = *state;
+	for (size_t i = 0; i < sizeof(peers) / sizeof(peers[0]); i++)
+		for (size_t j = 0; j < sizeof(bound_names) / sizeof(bound_names[0]); j++)
+			fx_bind_in(fx, &fx->a, bound_names[j], peers[i], 3600);
+	return 0;
+}
+
+#undef fx_test
+#define fx_test(f) cmocka_unit_test_setup(f, bound_setup)
 
 static __u16 next_port = 35000;
 static __u8 raw[2 * HELLO_MAX];
@@ -94,6 +124,14 @@ static void decided_at(struct fx *fx, const struct pkt_spec *s, __u8 proto,
 #define failed(fx, s, proto, reason)					\
 	decided_at(fx, s, proto, NULL, EGRESS_DENIED, 0, reason,	\
 		   EGRESS_SCOPE_NONE, 0, __FILE__, __LINE__)
+/*
+ * A flow that carries no name, to a peer an allowed name (NAME, rule 1) is
+ * bound to: the binding admits it (DESIGN section 4, "DNS binding").
+ */
+#define admitted(fx, s, proto)						\
+	decided_at(fx, s, proto, NULL, EGRESS_ALLOWED, 0,		\
+		   EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 1,	\
+		   __FILE__, __LINE__)
 #define warned(fx, s, proto, host, reason)				\
 	decided_at(fx, s, proto, host, EGRESS_ALLOWED, WOULD_DENY, reason, \
 		   EGRESS_SCOPE_NONE, 0, __FILE__, __LINE__)
@@ -261,7 +299,7 @@ static void unfinished_hello_in_gso_superframe(void **state)
 	syn_pending(fx, &c);
 	s = conn_seg(&c, 0, NULL, 20000);
 	fx_xdp(fx, &s);
-	failed(fx, &s, EGRESS_PROTO_TCP, EGRESS_REASON_NO_NAME);
+	admitted(fx, &s, EGRESS_PROTO_TCP);
 }
 
 /*
@@ -1049,6 +1087,9 @@ static void name_length_limits(void **state)
 		memcpy(name + i, "a.", 2);
 	memcpy(name + 250, "com.", 5);		/* 253 + the dot */
 	n = hello_named(name);
+	name[253] = 0;
+	fx_bind(fx, name, PEER4);
+	name[253] = '.';
 	syn_pending(fx, &c);
 	s = conn_seg(&c, 0, raw, (__u32)n);
 	fx_xdp(fx, &s);
@@ -1101,12 +1142,12 @@ static void hello_without_sni(void **state)
 	syn_pending(fx, &c);
 	s = conn_seg(&c, 0, raw, (__u32)n);
 	fx_xdp(fx, &s);
-	denied_named(fx, &s, EGRESS_PROTO_TLS, NULL);
+	admitted(fx, &s, EGRESS_PROTO_TLS);
 
 	n = build(&nosni, NULL);
 	syn_pending(fx, &d);
 	s = send_in(fx, &d, raw, n, MSS);
-	denied_named(fx, &s, EGRESS_PROTO_TLS, NULL);
+	admitted(fx, &s, EGRESS_PROTO_TLS);
 }
 
 /*
@@ -1126,7 +1167,7 @@ static void hello_cut_short_by_fin(void **state)
 	stream_quiet(fx, &c, raw, 0, 100, 100);
 	s = conn_fin(&c, 100);
 	fx_xdp(fx, &s);
-	denied_named(fx, &s, EGRESS_PROTO_TLS, NULL);
+	admitted(fx, &s, EGRESS_PROTO_TLS);
 	/* the rest of the ClientHello and a FIN in one segment: decided by it */
 	syn_pending(fx, &d);
 	stream_quiet(fx, &d, raw, 0, 100, 100);
@@ -1166,8 +1207,8 @@ static void ssh_in_one_byte_segments(void **state)
 	stream_quiet(fx, &c, raw, 0, 3, 1);
 	s = conn_seg(&c, 3, raw + 3, 1);
 	fx_xdp(fx, &s);
-	failed(fx, &s, EGRESS_PROTO_TCP, EGRESS_REASON_NO_NAME);
-	then_dropped(fx, &c, 4);
+	admitted(fx, &s, EGRESS_PROTO_TCP);
+	then_at(fx, &c, 4, XDP_PASS, __FILE__, __LINE__);
 }
 
 /* ---- HTTP ----------------------------------------------------------------------- */
@@ -1225,7 +1266,7 @@ static void http_any_method(void **state)
 		syn_pending(fx, &c);
 		s = conn_seg(&c, 0, raw, (__u32)text(not_http[i]));
 		fx_xdp(fx, &s);
-		failed(fx, &s, EGRESS_PROTO_TCP, EGRESS_REASON_NO_NAME);
+		admitted(fx, &s, EGRESS_PROTO_TCP);
 	}
 }
 
@@ -1332,7 +1373,7 @@ static void http_without_a_name(void **state)
 		syn_pending(fx, &c);
 		s = conn_seg(&c, 0, raw, (__u32)text(reqs[i]));
 		fx_xdp(fx, &s);
-		failed(fx, &s, EGRESS_PROTO_HTTP, EGRESS_REASON_NOT_ALLOWLISTED);
+		admitted(fx, &s, EGRESS_PROTO_HTTP);
 	}
 	/* an IP-literal Host on an address that is allowed */
 	fx_allow(fx, EGRESS_SCOPE_SANDBOX, PEER6, 2);

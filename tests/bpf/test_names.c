@@ -13,6 +13,7 @@
 #include <linux/in6.h>
 
 #include "harness.h"
+#include "dns_fx.h"
 
 #define GUEST4	"198.18.0.2"
 #define PEER4	"198.18.0.1"
@@ -20,11 +21,54 @@
 #define GUEST6	"fd00::2"
 #define PEER6	"fd00::1"
 #define METADATA "198.19.255.254"
+#define UNBOUND4 "198.18.0.9"	/* no name is ever bound to these */
+#define UNBOUND6 "fd00::9"
 
 #define SSH_BANNER "SSH-2.0-OpenSSH_9.2\r\n"
 
 /* A flow refused mid-hello for want of room: its bytes are gone, so is what they were. */
 #define PROTO_OF_EVICTED EGRESS_PROTO_TCP
+
+
+/*
+ * Every test starts as a guest that has resolved these names to the peers
+ * through the data path (DNS binding, DESIGN section 4): what it does next
+ * is what these tests are about. Bindings are judged against the rules a
+ * test sets, when a flow uses them; test_dns.c tests the bindings
+ * themselves.
+ */
+static const char *const bound_names[] = {
+	"api.example.com", "www.example.com", "www.example.net",
+};
+
+static int bound_setup(void **state)
+{
+	static const char *const peers[] = { PEER4, PEER6, OTHER4 };
+	struct fx *fx;
+
+	if (fx_setup(state))
+		return -1;
+	fx = *state;
+	for (size_t i = 0; i < sizeof(peers) / sizeof(peers[0]); i++)
+		for (size_t j = 0; j < sizeof(bound_names) / sizeof(bound_names[0]); j++)
+			fx_bind_in(fx, &fx->a, bound_names[j], peers[i], 3600);
+	return 0;
+}
+
+#undef fx_test
+#define fx_test(f) cmocka_unit_test_setup(f, bound_setup)
+
+/*
+ * The shared address of a CDN: an allowed name (rule 99) bound to dst as
+ * well, so a flow to it is let through to show its name, which then
+ * decides (DESIGN section 4: a denied name on an allowed name's address
+ * stays denied).
+ */
+static void cdn_bound(struct fx *fx, const char *dst)
+{
+	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "cdn.example.net", 99);
+	fx_bind_in(fx, &fx->a, "cdn.example.net", dst, 7200);
+}
 
 static __u16 next_port = 30000;
 static __u8 payload[HELLO_MAX];
@@ -68,6 +112,8 @@ static void first_bytes_at(struct fx *fx, const char *dst, size_t len,
 	struct pkt_spec next = conn_seg(&c, (__u32)len, "more data", 9);
 	__u32 action;
 
+	if (host)	/* the guest resolved the name it connects to, if it could */
+		fx_bind_try(fx, host, dst);
 	fx_syn_pending(fx, &c, file, line);
 	action = fx_xdp(fx, &s);
 	if (verdict == EGRESS_ALLOWED)
@@ -370,6 +416,7 @@ static void sandbox_name_allow_vs_global_name_deny(void **state)
 
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "api.example.com", 1);
 	fx_deny_name(fx, EGRESS_SCOPE_GLOBAL, "*.example.com", 2);
+	cdn_bound(fx, PEER6);
 	tls_denied(fx, PEER6, "api.example.com", EGRESS_SCOPE_GLOBAL, 2);
 }
 
@@ -382,6 +429,7 @@ static void deny_beats_allow_in_one_scope(void **state)
 	fx_deny_name(fx, EGRESS_SCOPE_SANDBOX, "*.example.com", 2);
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "*.example.org", 3);
 	fx_deny_name(fx, EGRESS_SCOPE_SANDBOX, "www.example.org", 4);
+	cdn_bound(fx, PEER4);
 	tls_denied(fx, PEER4, "api.example.com", EGRESS_SCOPE_SANDBOX, 2);
 	tls_denied(fx, PEER4, "www.example.org", EGRESS_SCOPE_SANDBOX, 4);
 	tls_allowed(fx, PEER4, "api.example.org", EGRESS_SCOPE_SANDBOX, 3);
@@ -405,7 +453,12 @@ static void any_deny_beats_name_allow(void **state)
 
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "api.example.com", 1);
 	fx_deny_name(fx, EGRESS_SCOPE_GLOBAL, "*", 2);
-	tls_denied(fx, PEER4, "api.example.com", EGRESS_SCOPE_GLOBAL, 2);
+	/* every name is denied: no bound one lets a SYN through */
+	syn_final(fx, PEER4, EGRESS_DENIED, 0, EGRESS_REASON_UNBOUND_ADDRESS,
+		  EGRESS_SCOPE_NONE, 0);
+	fx_mode(fx, EGRESS_MODE_WARN);
+	tls_decided(fx, PEER4, "api.example.com", "api.example.com", EGRESS_ALLOWED,
+		    WOULD_DENY, EGRESS_REASON_DENY_RULE, EGRESS_SCOPE_GLOBAL, 2);
 }
 
 static void wildcard_below_never_apex(void **state)
@@ -429,6 +482,7 @@ static void matching_on_label_boundaries(void **state)
 
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "ome.com", 1);
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "*.ome.com", 2);
+	cdn_bound(fx, PEER4);
 	tls_not_allowlisted(fx, PEER4, "home.com");
 	tls_not_allowlisted(fx, PEER4, "www.home.com");
 	tls_not_allowlisted(fx, PEER4, "ome.co");
@@ -561,15 +615,18 @@ static void tls_without_sni_by_address(void **state)
 	struct fx *fx = FX(state);
 
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "api.example.com", 1);
-	tls_decided(fx, PEER4, NULL, NULL, EGRESS_DENIED, 0,
-		    EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
+	/* api.example.com is bound to PEER4: the binding admits it */
+	tls_decided(fx, PEER4, NULL, NULL, EGRESS_ALLOWED, 0,
+		    EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 1);
+	syn_final(fx, UNBOUND4, EGRESS_DENIED, 0, EGRESS_REASON_UNBOUND_ADDRESS,
+		  EGRESS_SCOPE_NONE, 0);
 	fx_allow(fx, EGRESS_SCOPE_GLOBAL, PEER6, 2);
 	fx_deny_name(fx, EGRESS_SCOPE_SANDBOX, "evil.example.com", 3);
 	tls_decided(fx, PEER6, NULL, NULL, EGRESS_ALLOWED, 0,
 		    EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_GLOBAL, 2);
 	fx_mode(fx, EGRESS_MODE_WARN);
-	tls_decided(fx, PEER4, NULL, NULL, EGRESS_ALLOWED, WOULD_DENY,
-		    EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
+	tls_decided(fx, UNBOUND4, NULL, NULL, EGRESS_ALLOWED, WOULD_DENY,
+		    EGRESS_REASON_UNBOUND_ADDRESS, EGRESS_SCOPE_NONE, 0);
 }
 
 /* "*" matches every name, never a flow without one. */
@@ -579,13 +636,24 @@ static void any_rule_never_matches_no_name(void **state)
 
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "*", 1);
 	tls_allowed(fx, PEER4, "api.example.com", EGRESS_SCOPE_SANDBOX, 1);
-	tls_decided(fx, PEER4, NULL, NULL, EGRESS_DENIED, 0,
-		    EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
+	/* to an address no name is bound to: no flow without a name */
+	syn_final(fx, UNBOUND4, EGRESS_DENIED, 0, EGRESS_REASON_UNBOUND_ADDRESS,
+		  EGRESS_SCOPE_NONE, 0);
+	fx_mode(fx, EGRESS_MODE_WARN);
+	tls_decided(fx, UNBOUND4, NULL, NULL, EGRESS_ALLOWED, WOULD_DENY,
+		    EGRESS_REASON_UNBOUND_ADDRESS, EGRESS_SCOPE_NONE, 0);
+	text_decided(fx, UNBOUND4, SSH_BANNER, EGRESS_PROTO_TCP, NULL,
+		     EGRESS_ALLOWED, WOULD_DENY, EGRESS_REASON_UNBOUND_ADDRESS,
+		     EGRESS_SCOPE_NONE, 0);
+	text_decided(fx, UNBOUND4, "GET / HTTP/1.1\r\nHost: 198.18.0.9\r\n\r\n",
+		     EGRESS_PROTO_HTTP, NULL, EGRESS_ALLOWED, WOULD_DENY,
+		     EGRESS_REASON_UNBOUND_ADDRESS, EGRESS_SCOPE_NONE, 0);
+	/* to one names are bound to, the binding admits them (the rule of its name) */
+	fx_mode(fx, EGRESS_MODE_DENY);
+	tls_decided(fx, PEER4, NULL, NULL, EGRESS_ALLOWED, 0,
+		    EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 1);
 	text_decided(fx, PEER4, SSH_BANNER, EGRESS_PROTO_TCP, NULL,
-		     EGRESS_DENIED, 0, EGRESS_REASON_NO_NAME, EGRESS_SCOPE_NONE, 0);
-	text_decided(fx, PEER4, "GET / HTTP/1.1\r\nHost: 198.18.0.1\r\n\r\n",
-		     EGRESS_PROTO_HTTP, NULL, EGRESS_DENIED, 0,
-		     EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
+		     EGRESS_ALLOWED, 0, EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 1);
 }
 
 /* Neither TLS nor HTTP, on a flow that needs a name, and on one that does not. */
@@ -594,18 +662,21 @@ static void neither_tls_nor_http(void **state)
 	struct fx *fx = FX(state);
 
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "github.com", 1);
+	/* allow github.com lets git push over SSH reach where it resolved */
+	fx_bind(fx, "github.com", PEER4);
 	text_decided(fx, PEER4, SSH_BANNER, EGRESS_PROTO_TCP, NULL,
-		     EGRESS_DENIED, 0, EGRESS_REASON_NO_NAME, EGRESS_SCOPE_NONE, 0);
-	text_decided(fx, PEER6, "\x01\x02\x03\x04", EGRESS_PROTO_TCP, NULL,
-		     EGRESS_DENIED, 0, EGRESS_REASON_NO_NAME, EGRESS_SCOPE_NONE, 0);
+		     EGRESS_ALLOWED, 0, EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 1);
+	/* PEER6: only names that are not allowed are bound to it */
+	syn_final(fx, PEER6, EGRESS_DENIED, 0, EGRESS_REASON_UNBOUND_ADDRESS,
+		  EGRESS_SCOPE_NONE, 0);
 	fx_allow(fx, EGRESS_SCOPE_SANDBOX, OTHER4, 2);
 	fx_deny_name(fx, EGRESS_SCOPE_GLOBAL, "evil.example.com", 3);
 	text_decided(fx, OTHER4, SSH_BANNER, EGRESS_PROTO_TCP, NULL,
 		     EGRESS_ALLOWED, 0, EGRESS_REASON_ALLOW_RULE,
 		     EGRESS_SCOPE_SANDBOX, 2);
 	fx_mode(fx, EGRESS_MODE_WARN);
-	text_decided(fx, PEER4, SSH_BANNER, EGRESS_PROTO_TCP, NULL,
-		     EGRESS_ALLOWED, WOULD_DENY, EGRESS_REASON_NO_NAME,
+	text_decided(fx, PEER6, "\x01\x02\x03\x04", EGRESS_PROTO_TCP, NULL,
+		     EGRESS_ALLOWED, WOULD_DENY, EGRESS_REASON_UNBOUND_ADDRESS,
 		     EGRESS_SCOPE_NONE, 0);
 }
 
@@ -618,19 +689,22 @@ static void fin_before_any_payload(void **state)
 	struct pkt_spec fin = conn_fin(&c, 0), wfin = conn_fin(&w, 0);
 
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "api.example.com", 1);
+	/* bound to an allowed name: a flow without one is admitted by it */
 	syn_pending(fx, &c);
-	assert_run(fx, fx_xdp(fx, &fin), XDP_TX);
-	assert_rst_for(fx, &fin);
-	assert_named(fx, &fin, EGRESS_PROTO_TCP, NULL, EGRESS_DENIED, 0,
-		     EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
-	assert_run(fx, fx_xdp(fx, &fin), XDP_DROP);
+	assert_run(fx, fx_xdp(fx, &fin), XDP_PASS);
+	assert_named(fx, &fin, EGRESS_PROTO_TCP, NULL, EGRESS_ALLOWED, 0,
+		     EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 1);
+	assert_run(fx, fx_xdp(fx, &fin), XDP_PASS);
 	assert_no_event(fx);
 
+	/* unbound, in warn: it would have been denied */
 	fx_mode(fx, EGRESS_MODE_WARN);
+	w = conn_of(GUEST6, 31002, UNBOUND6, 443);
+	wfin = conn_fin(&w, 0);
 	syn_pending(fx, &w);
 	assert_run(fx, fx_xdp(fx, &wfin), XDP_PASS);
 	assert_named(fx, &wfin, EGRESS_PROTO_TCP, NULL, EGRESS_ALLOWED,
-		     WOULD_DENY, EGRESS_REASON_NOT_ALLOWLISTED,
+		     WOULD_DENY, EGRESS_REASON_UNBOUND_ADDRESS,
 		     EGRESS_SCOPE_NONE, 0);
 	assert_run(fx, fx_xdp(fx, &wfin), XDP_PASS);
 	assert_no_event(fx);
@@ -645,10 +719,23 @@ static void rst_before_any_payload(void **state)
 
 	rst.tcp_flags = TH_RST | TH_ACK;
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "api.example.com", 1);
+	fx_mode(fx, EGRESS_MODE_WARN);
+	c = conn_of(GUEST4, 31003, UNBOUND4, 443);
+	rst = conn_fin(&c, 0);
+	rst.tcp_flags = TH_RST | TH_ACK;
 	syn_pending(fx, &c);
-	assert_run(fx, fx_xdp(fx, &rst), XDP_DROP);
-	assert_named(fx, &rst, EGRESS_PROTO_TCP, NULL, EGRESS_DENIED, 0,
-		     EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
+	assert_run(fx, fx_xdp(fx, &rst), XDP_PASS);
+	assert_named(fx, &rst, EGRESS_PROTO_TCP, NULL, EGRESS_ALLOWED, WOULD_DENY,
+		     EGRESS_REASON_UNBOUND_ADDRESS, EGRESS_SCOPE_NONE, 0);
+	/* deny, to an address bound to an allowed name: the binding admits it */
+	fx_mode(fx, EGRESS_MODE_DENY);
+	c = conn_of(GUEST4, 31004, PEER4, 443);
+	rst = conn_fin(&c, 0);
+	rst.tcp_flags = TH_RST | TH_ACK;
+	syn_pending(fx, &c);
+	assert_run(fx, fx_xdp(fx, &rst), XDP_PASS);
+	assert_named(fx, &rst, EGRESS_PROTO_TCP, NULL, EGRESS_ALLOWED, 0,
+		     EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 1);
 }
 
 static void http_without_a_name(void **state)
@@ -656,15 +743,19 @@ static void http_without_a_name(void **state)
 	struct fx *fx = FX(state);
 
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "*", 1);
+	/* bound to names "*" allows: the binding admits requests without one */
 	text_decided(fx, PEER4, "GET / HTTP/1.0\r\nAccept: */*\r\n\r\n",
-		     EGRESS_PROTO_HTTP, NULL, EGRESS_DENIED, 0,
-		     EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
+		     EGRESS_PROTO_HTTP, NULL, EGRESS_ALLOWED, 0,
+		     EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 1);
 	text_decided(fx, PEER6, "GET / HTTP/1.1\r\nHost: [fd00::1]:8080\r\n\r\n",
-		     EGRESS_PROTO_HTTP, NULL, EGRESS_DENIED, 0,
-		     EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
-	text_decided(fx, PEER4, "GET http://198.18.0.1:80/ HTTP/1.1\r\n\r\n",
-		     EGRESS_PROTO_HTTP, NULL, EGRESS_DENIED, 0,
-		     EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
+		     EGRESS_PROTO_HTTP, NULL, EGRESS_ALLOWED, 0,
+		     EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 1);
+	/* unbound: "*" never matches them */
+	fx_mode(fx, EGRESS_MODE_WARN);
+	text_decided(fx, UNBOUND4, "GET http://198.18.0.9:80/ HTTP/1.1\r\n\r\n",
+		     EGRESS_PROTO_HTTP, NULL, EGRESS_ALLOWED, WOULD_DENY,
+		     EGRESS_REASON_UNBOUND_ADDRESS, EGRESS_SCOPE_NONE, 0);
+	fx_mode(fx, EGRESS_MODE_DENY);
 	fx_allow(fx, EGRESS_SCOPE_SANDBOX, OTHER4, 2);
 	fx_deny_name(fx, EGRESS_SCOPE_SANDBOX, "evil.example.com", 3);
 	text_decided(fx, OTHER4, "GET / HTTP/1.1\r\nHost: 198.18.0.3\r\n\r\n",
@@ -904,6 +995,7 @@ static struct conn named_flow(struct fx *fx, const char *dst, __u16 sport,
 	struct conn c = conn_of(src_for(dst), sport, dst, 443);
 	struct pkt_spec s = conn_seg(&c, 0, payload, (__u32)hello_for(sni));
 
+	fx_bind(fx, sni, dst);
 	syn_pending(fx, &c);
 	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
 	assert_named(fx, &s, EGRESS_PROTO_TLS, sni, EGRESS_ALLOWED, 0,

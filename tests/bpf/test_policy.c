@@ -8,6 +8,7 @@
 #include <linux/in6.h>
 
 #include "harness.h"
+#include "dns_fx.h"
 
 #define GUEST4	"198.18.0.2"
 #define PEER4	"198.18.0.1"
@@ -509,9 +510,20 @@ static void quic_blocked_unless_ip_allowed(void **state)
 	assert_run(fx, fx_xdp(fx, &q6), XDP_DROP);
 	assert_named(fx, &q6, EGRESS_PROTO_QUIC, NULL, EGRESS_DENIED, 0,
 		     EGRESS_REASON_QUIC_BLOCKED, EGRESS_SCOPE_NONE, 0);
+	/* other UDP: no name is bound to the address */
 	assert_run(fx, fx_xdp(fx, &other), XDP_DROP);
 	assert_named(fx, &other, EGRESS_PROTO_UDP, NULL, EGRESS_DENIED, 0,
-		     EGRESS_REASON_NOT_ALLOWLISTED, EGRESS_SCOPE_NONE, 0);
+		     EGRESS_REASON_UNBOUND_ADDRESS, EGRESS_SCOPE_NONE, 0);
+	/* a binding admits other UDP, never QUIC */
+	fx_bind(fx, "quic.example.com", PEER4);
+	q4.sport += 10;
+	other.sport += 10;
+	assert_run(fx, fx_xdp(fx, &other), XDP_PASS);
+	assert_named(fx, &other, EGRESS_PROTO_UDP, NULL, EGRESS_ALLOWED, 0,
+		     EGRESS_REASON_ALLOW_RULE, EGRESS_SCOPE_SANDBOX, 1);
+	assert_run(fx, fx_xdp(fx, &q4), XDP_DROP);
+	assert_named(fx, &q4, EGRESS_PROTO_QUIC, NULL, EGRESS_DENIED, 0,
+		     EGRESS_REASON_QUIC_BLOCKED, EGRESS_SCOPE_NONE, 0);
 
 	fx_allow(fx, EGRESS_SCOPE_SANDBOX, PEER4, 2);
 	q4.sport++;
@@ -596,6 +608,7 @@ static void resent_syn_audited_outside_deny(void **state)
 
 	fx_mode(fx, EGRESS_MODE_DENY);
 	fx_allow_name(fx, EGRESS_SCOPE_SANDBOX, "*.example.com", 1);
+	fx_bind(fx, "www.example.com", PEER4);	/* else its SYN never leaves */
 	s.sport++;
 	assert_run(fx, fx_xdp(fx, &s), XDP_PASS);
 	assert_no_event(fx);

@@ -178,6 +178,20 @@ static void udp(struct l3 *p, const char *src, const char *dst, uint16_t sport,
 	ip_packet(p, strchr(src, ':'), src, dst, IPPROTO_UDP, l4, 8 + payload, 6);
 }
 
+/* A UDP datagram carrying msg[0..len). */
+static void udp_msg(struct l3 *p, const char *src, const char *dst, uint16_t sport,
+		    uint16_t dport, const uint8_t *msg, uint32_t len)
+{
+	static uint8_t l4[BUF_SIZE];
+
+	memset(l4, 0, 8);
+	put16(l4, sport);
+	put16(l4 + 2, dport);
+	put16(l4 + 4, (uint16_t)(8 + len));
+	memcpy(l4 + 8, msg, len);
+	ip_packet(p, strchr(src, ':'), src, dst, IPPROTO_UDP, l4, 8 + len, 6);
+}
+
 static void icmp_echo(struct l3 *p, const char *src, const char *dst, bool reply)
 {
 	uint8_t l4[8 + 32] = { reply ? 0 : 8, 0, 0, 0, 0x12, 0x34, 0, 1 };
@@ -342,13 +356,86 @@ static void scenario_large(struct writer *w)
 	emit(w, true, &p);					/* 8 */
 }
 
+/* A DNS message for name: a query, or its answer giving addr (TTL 3600). */
+static uint32_t dns_msg(uint8_t *m, uint16_t id, const char *name, const char *to,
+			bool answer)
+{
+	bool v6 = strchr(to, ':') != NULL;
+	uint32_t n = 12;
+	const char *l = name;
+
+	memset(m, 0, 12);
+	put16(m, id);
+	put16(m + 2, answer ? 0x8180 : 0x0100);
+	put16(m + 4, 1);
+	put16(m + 6, answer);
+	while (*l) {
+		const char *dot = strchr(l, '.');
+		size_t len = dot ? (size_t)(dot - l) : strlen(l);
+
+		m[n++] = (uint8_t)len;
+		memcpy(m + n, l, len);
+		n += (uint32_t)len;
+		l += len + (dot ? 1 : 0);
+	}
+	m[n++] = 0;
+	put16(m + n, v6 ? 28 : 1);
+	put16(m + n + 2, 1);
+	n += 4;
+	if (!answer)
+		return n;
+	put16(m + n, 0xc00c);
+	put16(m + n + 2, v6 ? 28 : 1);
+	put16(m + n + 4, 1);
+	put32(m + n + 6, 3600);
+	put16(m + n + 10, v6 ? 16 : 4);
+	addr(v6 ? AF_INET6 : AF_INET, to, m + n + 12);
+	return n + 12 + (v6 ? 16 : 4);
+}
+
+/*
+ * For each CLIENT,NAME,ADDR: the client's query for NAME to a resolver and
+ * the answer giving ADDR, which bind ADDR to NAME for that client's
+ * sandbox when replayed before a capture that lacks its DNS.
+ */
+static int scenario_dns(struct writer *w, char **specs, int n)
+{
+	static struct l3 p;
+	uint8_t m[600];
+
+	for (int i = 0; i < n; i++) {
+		char spec[512], *client, *name, *a;
+		uint16_t port = (uint16_t)(30000 + i), id = (uint16_t)(0x5000 + i);
+		const char *res;
+		uint32_t len;
+
+		snprintf(spec, sizeof(spec), "%s", specs[i]);
+		client = strtok(spec, ",");
+		name = strtok(NULL, ",");
+		a = strtok(NULL, ",");
+		if (!client || !name || !a || strlen(name) > 253) {
+			fprintf(stderr, "mkpcap: bad binding %s (CLIENT,NAME,ADDR)\n", specs[i]);
+			return 2;
+		}
+		res = strchr(client, ':') ? "fd00::53" : "198.18.255.53";
+		len = dns_msg(m, id, name, a, false);
+		udp_msg(&p, client, res, port, 53, m, len);
+		emit(w, true, &p);
+		len = dns_msg(m, id, name, a, true);
+		udp_msg(&p, res, client, 53, port, m, len);
+		emit(w, false, &p);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct writer w;
-	int dlt;
+	int dlt, ret = 0;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: mkpcap flows|arp|large eth|raw|sll|sll2|null|loop|wifi OUT\n");
+	if (argc < 4 || (argc != 4 && strcmp(argv[1], "dns"))) {
+		fprintf(stderr, "usage: mkpcap flows|arp|large eth|raw|sll|sll2|null|loop|wifi OUT\n"
+				"       mkpcap dns LINKTYPE OUT CLIENT,NAME,ADDR...\n");
 		return 2;
 	}
 	dlt = linktype_dlt(argv[2]);
@@ -371,11 +458,13 @@ int main(int argc, char **argv)
 		scenario_arp(&w);
 	} else if (!strcmp(argv[1], "large")) {
 		scenario_large(&w);
+	} else if (!strcmp(argv[1], "dns")) {
+		ret = scenario_dns(&w, argv + 4, argc - 4);
 	} else {
 		fprintf(stderr, "mkpcap: unknown scenario %s\n", argv[1]);
 		return 2;
 	}
 	pcap_dump_close(w.dumper);
 	pcap_close(w.pcap);
-	return 0;
+	return ret;
 }
