@@ -7,6 +7,7 @@
 #include <egress/ctl.h>
 
 #include "agent_config.h"
+#include "audit_cmd.h"
 #include "ctl.h"
 #include "enforce.h"
 #include "errmsg.h"
@@ -872,12 +873,6 @@ out:
 	return ret;
 }
 
-static int cmd_audit(struct agent *a, const cJSON *args, cJSON *res,
-		     char *err, size_t errlen)
-{
-	return egress_errf(err, errlen, -ENOSYS, "the audit log is not available in this egressd");
-}
-
 static const char *const k_none[] = { NULL };
 static const char *const k_sb_add[] = { "name", "iface", "ips", "mac", "mode", "profiles",
 					"xdp_mode", NULL };
@@ -905,7 +900,7 @@ static const struct cmd cmds[] = {
 	{ "profile.show", cmd_profile_show, k_name },
 	{ "policy.export", cmd_policy_export, k_sandbox },
 	{ "policy.import", cmd_policy_import, k_import },
-	{ "audit", cmd_audit, k_audit },
+	{ "audit", audit_cmd, k_audit },
 };
 
 static const struct cmd *cmd_find(const char *name)

@@ -5,7 +5,8 @@
  *         [--cleanup]
  *
  * Stops (SIGTERM, or killed) leaving enforcement in place; --cleanup
- * detaches from every interface and removes the pins.
+ * detaches from every interface and removes the pins. --metrics off (or
+ * "") serves no metrics.
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include "datapath.h"
 #include "main.h"
 #include "names.h"
+#include "observe.h"
 #include "policy.h"
 #include "state.h"
 
@@ -154,8 +156,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "egressd: %s\n", err);
 		return 1;
 	}
-	if (metrics)
+	if (metrics) {
+		if (strlen(metrics) >= sizeof(a.cfg.metrics) || egressd_metrics_check(metrics)) {
+			fprintf(stderr, "egressd: --metrics '%s': want ADDR:PORT, [ADDR6]:PORT or off\n",
+				metrics);
+			return 2;
+		}
 		snprintf(a.cfg.metrics, sizeof(a.cfg.metrics), "%s", metrics);
+	}
 	a.profile_dir = profile_dir ? profile_dir :
 			a.cfg.profile_dir[0] ? a.cfg.profile_dir : EGRESSD_PROFILE_DIR;
 	a.started = time(NULL);
@@ -200,13 +208,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "egressd: %s\n", err);
 		goto out;
 	}
-
+	/* blocked before any thread starts: the signalfd gets them all */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* the audit log is the record: no egressd without it */
+	ret = observe_open(&a);
+	if (ret)
+		goto out;
+	metrics_start(&a);
+
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	lfd = server_listen(a.socket_path, err, sizeof(err));
 	if (lfd < 0 || sfd < 0) {
@@ -223,6 +237,8 @@ int main(int argc, char **argv)
 	/* the socket goes, the pins and attachments stay */
 	unlink(a.socket_path);
 out:
+	metrics_stop();
+	observe_close(&a);
 	egress_dp_close(a.dp);
 	agent_free(&a);
 	return ret ? 1 : 0;

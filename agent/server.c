@@ -3,6 +3,12 @@
  * The control socket: a non-blocking epoll loop. Each client has its own
  * buffers and deadline, so a slow or hostile one never holds up another,
  * nor the draining of the event ring that shares the loop.
+ *
+ * A client that asked for `audit` with "follow" becomes a follower: it gets
+ * the backlog, then each new record from its own queue of the log
+ * (audit_tail.h). A follower that does not read falls behind by at most
+ * FOLLOW_OUT_MAX bytes; what does not fit is dropped from its stream only,
+ * and a {"lost": n} line tells it so.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,14 +26,21 @@
 #include <unistd.h>
 #include <egress/ctl.h>
 
+#include "audit_cmd.h"
+#include "audit_tail.h"
 #include "ctl.h"
 #include "errmsg.h"
+#include "event_fmt.h"
 #include "frame.h"
 #include "main.h"
+#include "observe.h"
 
 #define READ_CHUNK	65536
 #define OUT_MAX		(256u << 20)	/* replies a client has not read */
 #define MAX_CLIENTS	1024
+#define FOLLOW_OUT_MAX	(4u << 20)	/* a follower's unread output */
+#define FOLLOW_QUEUE	4096		/* records waiting in its queue (> DRAIN_BATCH) */
+#define FOLLOW_TAKE	64
 
 struct client {
 	int fd;
@@ -36,7 +49,11 @@ struct client {
 	char *out;
 	size_t out_len, out_off;
 	bool closing;			/* close once out is written */
+	struct egress_audit_tail *tail;	/* a follower's queue; epoll has &tail */
+	uint64_t lost;			/* dropped from its stream, not yet said */
 };
+
+static int ep_fd = -1;
 
 static __u64 now_ms(void)
 {
@@ -127,6 +144,10 @@ static bool peer_allowed(int fd)
 
 static void client_free(int ep, struct client *c)
 {
+	if (c->tail) {
+		epoll_ctl(ep, EPOLL_CTL_DEL, egress_audit_tail_fd(c->tail), NULL);
+		egress_audit_tail_close(c->tail);
+	}
 	epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	frame_free(&c->in);
@@ -191,6 +212,121 @@ static int flush(int ep, struct client *c)
 	return 0;
 }
 
+/* --- followers ------------------------------------------------------------------- */
+
+static size_t out_pending(const struct client *c)
+{
+	return c->out_len - c->out_off;
+}
+
+/* One stream line: {"event": ...}, {"time", "lost"} or {"time", "notice"}. */
+static char *record_line(const struct egress_audit_record *r)
+{
+	cJSON *o = cJSON_CreateObject(), *ev = NULL;
+	char *out = NULL;
+
+	if (!o)
+		return NULL;
+	if (r->kind == EGRESS_AUDIT_EVENT) {
+		ev = cJSON_AddObjectToObject(o, "event");
+		if (ev && !egress_audit_record_json(r, ev))
+			out = cJSON_PrintUnformatted(o);
+	} else if (!egress_audit_record_json(r, o)) {
+		out = cJSON_PrintUnformatted(o);
+	}
+	cJSON_Delete(o);
+	return out;
+}
+
+static void say_lost(struct client *c)
+{
+	char line[64];
+
+	if (!c->lost || out_pending(c) > FOLLOW_OUT_MAX)
+		return;
+	snprintf(line, sizeof(line), "{\"lost\":%llu}", (unsigned long long)c->lost);
+	if (!queue(c, strdup(line)))
+		c->lost = 0;
+}
+
+/* Moves what waits in the follower's queue to its output, or counts it lost. */
+static void follower_pump(struct client *c)
+{
+	static struct egress_audit_record recs[FOLLOW_TAKE];
+	uint64_t dropped;
+	int n;
+
+	do {
+		n = egress_audit_tail_take(c->tail, recs, FOLLOW_TAKE, &dropped);
+		c->lost += dropped;
+		for (int i = 0; i < n; i++) {
+			if (out_pending(c) > FOLLOW_OUT_MAX) {
+				c->lost++;
+				continue;
+			}
+			say_lost(c);
+			if (queue(c, record_line(&recs[i])))
+				c->lost++;
+		}
+	} while (n == FOLLOW_TAKE);
+	say_lost(c);
+}
+
+/* The client asked for a stream: its backlog, then each new record. */
+static int follow_start(struct agent *a, struct client *c, const struct audit_query *q)
+{
+	struct egress_audit_filter f = EGRESS_AUDIT_FILTER_ALL;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &c->tail };
+	struct audit_found found;
+	char dir[4096], line[64];
+	uint64_t last;
+	int ret;
+
+	f.sandbox = q->sandbox;
+	f.verdict = q->verdict;
+	ret = egress_audit_tail_open(&c->tail, audit_log, &f, FOLLOW_QUEUE, &last);
+	if (ret) {
+		c->tail = NULL;
+		return ret;
+	}
+	audit_dir(a, dir, sizeof(dir));
+	ret = audit_collect(dir, q, last, &found);
+	if (ret)
+		return ret;
+	if (found.truncated) {
+		snprintf(line, sizeof(line), "{\"truncated\":%llu}",
+			 (unsigned long long)found.truncated);
+		queue(c, strdup(line));
+	}
+	for (size_t i = 0; i < found.n; i++) {
+		cJSON *o = found.v[i].obj;
+		char *text;
+
+		if (found.v[i].kind == EGRESS_AUDIT_EVENT) {
+			cJSON *w = cJSON_CreateObject();
+
+			if (!w) {
+				ret = -ENOMEM;
+				break;
+			}
+			cJSON_AddItemToObject(w, "event", o);
+			found.v[i].obj = w;
+			o = w;
+		}
+		text = cJSON_PrintUnformatted(o);
+		ret = queue(c, text);
+		if (ret)
+			break;
+	}
+	audit_found_free(&found);
+	if (ret)
+		return ret;
+	if (epoll_ctl(ep_fd, EPOLL_CTL_ADD, egress_audit_tail_fd(c->tail), &ev))
+		return -errno;
+	follower_pump(c);
+	return 0;
+}
+
 struct line_ctx {
 	struct agent *a;
 	struct client *c;
@@ -202,9 +338,26 @@ static int on_line(void *ctx, const char *line, size_t len)
 	struct line_ctx *l = ctx;
 	bool close_after;
 
+	struct audit_query q;
+	char *reply;
+
 	l->lines++;
-	if (queue(l->c, ctl_handle(l->a, line, len, &close_after)))
+	observe_lock();
+	reply = ctl_handle(l->a, line, len, &close_after);
+	observe_unlock();
+	if (queue(l->c, reply))
 		close_after = true;
+	if (audit_follow_take(&q) && !close_after) {
+		int ret = follow_start(l->a, l->c, &q);
+
+		if (ret) {
+			fprintf(stderr, "egressd: an audit stream failed to start: %s\n",
+				strerror(-ret));
+			l->c->closing = true;
+		}
+		/* nothing more is read from a follower but its end */
+		return 1;
+	}
 	l->c->closing |= close_after;
 	return l->c->closing;
 }
@@ -225,11 +378,17 @@ static int client_read(struct agent *a, struct client *c)
 			break;
 		if (n <= 0)
 			return -EPIPE;
+		if (c->tail)
+			continue;	/* a follower: only its end counts */
 		if (!frame_pending(&c->in))
 			c->req_start_ms = now_ms();
 		ret = frame_feed(&c->in, chunk, n, on_line, &l);
 		if (c->closing)
 			return 0;
+		if (c->tail) {
+			c->req_start_ms = 0;
+			continue;
+		}
 		if (ret == -E2BIG) {
 			char msg[128];
 
@@ -260,6 +419,7 @@ int server_run(struct agent *a, int lfd, int sfd)
 
 	if (ep < 0)
 		return -errno;
+	ep_fd = ep;
 	ev.data.ptr = &lfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
 	ev.data.ptr = &sfd;
@@ -271,13 +431,14 @@ int server_run(struct agent *a, int lfd, int sfd)
 	__u64 tick = 0;
 
 	for (;;) {
-		__u64 now = now_ms(), next = now + 1000;
+		__u64 now = now_ms(), next;
 		int n;
 
 		if (now >= tick) {
-			events_tick(a);
-			tick = now + 1000;
+			observe_tick(a);
+			tick = now + OBSERVE_TICK_MS;
 		}
+		next = tick;
 
 		for (int i = 0; i < MAX_CLIENTS; i++) {
 			struct client *c = clients[i];
@@ -312,7 +473,9 @@ int server_run(struct agent *a, int lfd, int sfd)
 					continue;
 				if (si.ssi_signo == SIGHUP) {
 					fprintf(stderr, "egressd: SIGHUP: reloading profiles\n");
+					observe_lock();
 					ctl_reload_profiles(a);
+					observe_unlock();
 					continue;
 				}
 				fprintf(stderr, "egressd: signal %u: exiting, enforcement stays in place\n",
@@ -349,17 +512,39 @@ int server_run(struct agent *a, int lfd, int sfd)
 			} else {
 				struct client *c = p;
 				int slot, r = 0;
+				bool tail = false;
 
-				for (slot = 0; slot < MAX_CLIENTS && clients[slot] != c; slot++)
-					;
+				for (slot = 0; slot < MAX_CLIENTS; slot++) {
+					if (!clients[slot])
+						continue;
+					if (clients[slot] == c)
+						break;
+					if ((void *)&clients[slot]->tail == p) {
+						c = clients[slot];
+						tail = true;
+						break;
+					}
+				}
 				if (slot == MAX_CLIENTS)
 					continue;
+				if (tail) {
+					follower_pump(c);
+					if (flush(ep, c)) {
+						client_free(ep, c);
+						clients[slot] = NULL;
+					}
+					continue;
+				}
 				if ((evs[i].events & EPOLLIN) && !c->closing)
 					r = client_read(a, c);
 				if (!r && (evs[i].events & (EPOLLERR | EPOLLHUP)) && !c->out_len)
 					r = -EPIPE;
 				if (!r)
 					r = flush(ep, c);
+				if (!r && c->tail && c->lost) {
+					say_lost(c);
+					r = flush(ep, c);
+				}
 				if (r) {
 					client_free(ep, c);
 					clients[slot] = NULL;

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <egress/ctl.h>
 
 #include "config.h"
 #include "errmsg.h"
+#include "metrics.h"
 #include "names.h"
 #include "profile.h"
 
@@ -23,6 +25,21 @@ void egressd_config_defaults(struct egressd_config *c)
 	snprintf(c->xdp_mode, sizeof(c->xdp_mode), "skb");
 	c->log_max_bytes = EGRESSD_DEFAULT_LOG_MAX_BYTES;
 	c->log_max_age_days = EGRESSD_DEFAULT_LOG_MAX_AGE;
+	c->log_segment_bytes = EGRESSD_DEFAULT_LOG_SEGMENT_BYTES;
+	c->log_segment_age_s = EGRESSD_DEFAULT_LOG_SEGMENT_AGE_S;
+	c->journal = true;
+}
+
+bool egressd_metrics_off(const char *s)
+{
+	return !*s || !strcmp(s, "off");
+}
+
+int egressd_metrics_check(const char *s)
+{
+	struct sockaddr_storage ss;
+
+	return egressd_metrics_off(s) ? 0 : egress_metrics_parse_addr(s, &ss);
 }
 
 void egressd_config_free(struct egressd_config *c)
@@ -119,6 +136,9 @@ int egressd_config_parse(const char *text, struct egressd_config *c,
 			c->event_window_ms = v;
 		} else if (!strcmp(k, "metrics")) {
 			ret = get_string(it, c->metrics, sizeof(c->metrics), err, errlen);
+			if (!ret && egressd_metrics_check(c->metrics))
+				ret = egress_errf(err, errlen, -EINVAL,
+						  "\"metrics\" must be ADDR:PORT ([ADDR6]:PORT), \"\" or \"off\"");
 		} else if (!strcmp(k, "profile_dir")) {
 			ret = get_string(it, c->profile_dir, sizeof(c->profile_dir), err, errlen);
 		} else if (!strcmp(k, "xdp_mode")) {
@@ -132,6 +152,23 @@ int egressd_config_parse(const char *text, struct egressd_config *c,
 		} else if (!strcmp(k, "log_max_age_days")) {
 			ret = get_uint(it, 36500, &v, err, errlen);
 			c->log_max_age_days = v;
+		} else if (!strcmp(k, "log_segment_bytes")) {
+			ret = get_uint(it, 1ull << 40, &v, err, errlen);
+			if (!ret && v < 4096)
+				ret = egress_errf(err, errlen, -EINVAL,
+						  "\"log_segment_bytes\" must be at least 4096");
+			c->log_segment_bytes = v;
+		} else if (!strcmp(k, "log_segment_age_s")) {
+			ret = get_uint(it, 366 * 86400, &v, err, errlen);
+			if (!ret && v < 1)
+				ret = egress_errf(err, errlen, -EINVAL,
+						  "\"log_segment_age_s\" must be at least 1");
+			c->log_segment_age_s = v;
+		} else if (!strcmp(k, "journal")) {
+			if (!cJSON_IsBool(it))
+				ret = egress_errf(err, errlen, -EINVAL,
+						  "\"journal\" must be true or false");
+			c->journal = cJSON_IsTrue(it);
 		} else {
 			ret = egress_errf(err, errlen, -EINVAL, "unknown key \"%s\"", k);
 		}

@@ -6,7 +6,10 @@
  *   {"default_mode": "deny", "default_profiles": ["pypi"],
  *    "binding_grace_s": 30, "event_window_ms": 1000,
  *    "metrics": "127.0.0.1:9469", "profile_dir": "/usr/share/egressd/profiles",
- *    "xdp_mode": "skb", "log_max_bytes": 268435456, "log_max_age_days": 30}
+ *    "xdp_mode": "skb", "log_max_bytes": 268435456, "log_max_age_days": 30,
+ *    "log_segment_bytes": 16777216, "log_segment_age_s": 3600, "journal": true}
+ *
+ * "metrics": "" or "off" serves no metrics.
  */
 #ifndef EGRESS_CONFIG_H
 #define EGRESS_CONFIG_H
@@ -22,6 +25,8 @@
 #define EGRESSD_DEFAULT_EVENT_WINDOW_MS	1000
 #define EGRESSD_DEFAULT_LOG_MAX_BYTES	(256ull << 20)
 #define EGRESSD_DEFAULT_LOG_MAX_AGE	30
+#define EGRESSD_DEFAULT_LOG_SEGMENT_BYTES	(16ull << 20)
+#define EGRESSD_DEFAULT_LOG_SEGMENT_AGE_S	3600
 
 struct egressd_config {
 	__u8 default_mode;			/* of the global scope at first start */
@@ -33,7 +38,10 @@ struct egressd_config {
 	char profile_dir[PATH_MAX];		/* "" for the built-in default */
 	char xdp_mode[16];			/* "skb" or "native" */
 	__u64 log_max_bytes;			/* audit log retention */
-	__u32 log_max_age_days;
+	__u32 log_max_age_days;			/* 0: kept whatever their age */
+	__u64 log_segment_bytes;		/* a segment is closed at this size */
+	__u32 log_segment_age_s;		/* ... or this age */
+	bool journal;				/* forward events to journald */
 };
 
 void egressd_config_defaults(struct egressd_config *c);
@@ -44,6 +52,11 @@ int egressd_config_parse(const char *text, struct egressd_config *c,
 int egressd_config_load(const char *path, struct egressd_config *c,
 			char *err, size_t errlen);
 void egressd_config_free(struct egressd_config *c);
+
+/* Is the metrics address one that turns the endpoint off ("" or "off")? */
+bool egressd_metrics_off(const char *s);
+/* ADDR:PORT, [ADDR6]:PORT, "" or "off": 0, else -EINVAL. */
+int egressd_metrics_check(const char *s);
 
 /* "skb" or "native": 0, else -EINVAL. */
 int egressd_xdp_mode_check(const char *s);

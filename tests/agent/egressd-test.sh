@@ -157,7 +157,7 @@ expect_err '{"v":2,"cmd":"status"}' EPROTO
 expect_err '{"v":1,"cmd":"nope"}' EINVAL
 expect_err '{"v":1,"cmd":"rule.add","args":{"action":"allow","rules":["bad..name"],"sandbox":"sb1"}}' EINVAL
 expect_err '{"v":1,"cmd":"sandbox.del","args":{"name":"ghost"}}' ENOENT
-expect_err '{"v":1,"cmd":"audit","args":{"sandbox":"sb1"}}' ENOSYS
+expect_err '{"v":1,"cmd":"audit","args":{"sandbox":"ghost"}}' ENOENT
 ok "error replies"
 
 # a client that never finishes its request does not hold up the others,

@@ -135,7 +135,7 @@ static void test_malformed(void **state)
 	for (size_t i = 0; i < ARRAY_LEN(inval); i++)
 		expect_code(inval[i], "EINVAL");
 	expect_code("{\"v\":2,\"cmd\":\"status\"}", "EPROTO");
-	expect_code("{\"v\":1,\"cmd\":\"audit\",\"args\":{\"sandbox\":\"x\"}}", "ENOSYS");
+	expect_code("{\"v\":1,\"cmd\":\"audit\",\"args\":{\"sandbox\":\"x\"}}", "ENOENT");
 	/* nothing of it reached the data path or the state */
 	assert_int_equal(fake.commits + fake.adds + fake.updates, 0);
 	assert_int_equal(a.global.n_rules, 0);
