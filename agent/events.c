@@ -239,11 +239,22 @@ void events_tick(struct agent *a)
 			strerror(-ret));
 }
 
+/* Expired DNS bindings admit nothing; sweeping them keeps room for new ones. */
+#define BINDING_SWEEP_TICKS	50	/* ticks of 100 ms */
+
 void observe_tick(struct agent *a)
 {
+	static unsigned ticks;
 	struct egress_audit_stats st;
+	int ret;
 
 	events_tick(a);
+	if (++ticks % BINDING_SWEEP_TICKS == 0) {
+		ret = egress_dp_bindings_expire(a->dp, 0);
+		if (ret < 0 && ret != -ENOENT)
+			fprintf(stderr, "egressd: sweeping expired DNS bindings: %s\n",
+				strerror(-ret));
+	}
 	if (!audit_log)
 		return;
 	egress_audit_get_stats(audit_log, &st);

@@ -197,6 +197,11 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "egressd: %s the data path under %s\n",
 		egress_dp_adopted(a.dp) ? "adopted" : "loaded and pinned", a.bpffs);
+	ret = egress_dp_binding_grace_set(a.dp, a.cfg.binding_grace_s);
+	if (ret) {
+		fprintf(stderr, "egressd: cannot set the DNS binding grace: %s\n", strerror(-ret));
+		goto out;
+	}
 	ret = events_start(&a);
 	if (ret)
 		fprintf(stderr, "egressd: cannot read events: %s\n", strerror(-ret));

@@ -27,6 +27,7 @@ static struct egress_metrics_server *server;
 struct snapshot {
 	struct egress_metrics_sandbox *sbs;
 	char (*names)[SB_NAME_MAX + 1];
+	__u32 *ids;
 	size_t n;
 };
 
@@ -38,7 +39,8 @@ static int snapshot(struct agent *a, struct egress_metrics *m, struct snapshot *
 	s->n = a->n_sbs;
 	s->sbs = calloc(s->n + 1, sizeof(*s->sbs));
 	s->names = calloc(s->n + 1, sizeof(*s->names));
-	if (!s->sbs || !s->names) {
+	s->ids = calloc(s->n + 1, sizeof(*s->ids));
+	if (!s->sbs || !s->names || !s->ids) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -47,6 +49,7 @@ static int snapshot(struct agent *a, struct egress_metrics *m, struct snapshot *
 		struct egress_metrics_sandbox *ms = &s->sbs[i];
 
 		strcpy(s->names[i], sb->name);
+		s->ids[i] = sb->id;
 		ms->name = s->names[i];
 		ms->mode = egress_mode_name(sandbox_mode(a, sb));
 		ms->rules = sb->scope.n_rules;
@@ -85,6 +88,14 @@ static int render(void *ctx, struct egress_prom *p)
 	ret = snapshot(a, &m, &s);
 	if (ret)
 		goto out;
+	/* map walks, outside the lock */
+	for (size_t i = 0; i < s.n; i++) {
+		int n = egress_dp_bindings_count(a->dp, s.ids[i]);
+
+		s.sbs[i].bindings = n > 0 ? n : 0;
+		n = egress_dp_flows_count(a->dp, s.ids[i]);
+		s.sbs[i].flows = n > 0 ? n : 0;
+	}
 	if (!egress_dp_stats(a->dp, st)) {
 		m.events_emitted = st[EGRESS_STAT_EVENTS_EMITTED];
 		m.events_suppressed = st[EGRESS_STAT_EVENTS_SUPPRESSED];
@@ -128,6 +139,7 @@ static int render(void *ctx, struct egress_prom *p)
 out:
 	free(s.sbs);
 	free(s.names);
+	free(s.ids);
 	return ret;
 }
 

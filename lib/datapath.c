@@ -800,6 +800,26 @@ static int inner_fd(int outer_fd, __u32 idx)
 	return fd < 0 ? -errno : fd;
 }
 
+int egress_dp_flows_count(struct egress_dp *dp, __u32 sandbox_id)
+{
+	struct egress_flow_key key, next;
+	int fd, n = 0, ret = 0;
+	void *prev = NULL;
+
+	fd = inner_fd(bpf_map__fd(dp->skel->maps.flows), sandbox_id);
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	if (errno != ENOENT)
+		ret = -errno;
+	close(fd);
+	return ret ? ret : n;
+}
+
 __u32 egress_dp_ip_match(struct egress_dp *dp, __u16 slot, __u8 action,
 			 const __u8 addr[16])
 {

@@ -90,6 +90,8 @@ int egress_dp_resolver_del(struct egress_dp *dp, __u32 sandbox_id,
 int egress_dp_src_addrs_clear(struct egress_dp *dp, __u32 sandbox_id);
 int egress_dp_resolvers_clear(struct egress_dp *dp, __u32 sandbox_id);
 bool egress_dp_flow_table_exists(struct egress_dp *dp, __u32 sandbox_id);
+/* Entries in a sandbox's flow table (a walk of it: for metrics). */
+int egress_dp_flows_count(struct egress_dp *dp, __u32 sandbox_id);
 
 /* --- lookups as the data path makes them (explain) ------------------------ */
 /* The rule id an address matches in a slot and action, 0: none. */
