@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <egress/ctl.h>
 
@@ -174,11 +175,15 @@ static __u32 scope_generation(const struct agent *a, const struct sandbox *sb)
 static int cmd_status(struct agent *a, const cJSON *args, cJSON *res,
 		      char *err, size_t errlen)
 {
+	char started[32] = "";
+	struct tm tm;
 	cJSON *arr;
 
+	if (gmtime_r(&a->started, &tm))
+		strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	cJSON_AddStringToObject(res, "version", EGRESSD_VERSION);
 	cJSON_AddNumberToObject(res, "pid", getpid());
-	cJSON_AddNumberToObject(res, "started", (double)a->started);
+	cJSON_AddStringToObject(res, "started", started);
 	cJSON_AddStringToObject(res, "bpffs", a->bpffs ? a->bpffs : "");
 	cJSON_AddStringToObject(res, "state_dir", a->state_dir ? a->state_dir : "");
 	cJSON_AddStringToObject(res, "mode", egress_mode_name(a->global.mode));

@@ -257,14 +257,55 @@ int enforce_scope(struct agent *a, struct scope *sc, const struct arule *added,
 	return 0;
 }
 
+static bool addr_in(const __u8 (*list)[16], size_t n, const __u8 addr[16])
+{
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(list[i], addr, 16))
+			return true;
+	return false;
+}
+
+/*
+ * The sandbox's resolvers become sb->resolvers: the new ones are added
+ * before the old ones go, so a resolver in both lists never disappears
+ * (a DNS query meanwhile is never sent to a missing one).
+ */
+static int resolvers_replace(struct agent *a, struct sandbox *sb)
+{
+	struct egress_src_key key, next, *prev = NULL;
+	__u8 gone[SB_MAX_ADDRS * 4][16];
+	size_t n_gone = 0;
+	int fd, ret;
+
+	for (size_t i = 0; i < sb->n_resolvers; i++) {
+		ret = egress_dp_resolver_add(a->dp, sb->id, sb->resolvers[i]);
+		if (ret)
+			return ret;
+	}
+	fd = egress_dp_map_fd(a->dp, "resolvers");
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, &next) && n_gone < SB_MAX_ADDRS * 4) {
+		key = next;
+		prev = &key;
+		if (key.sandbox_id == sb->id &&
+		    !addr_in((const __u8 (*)[16])sb->resolvers, sb->n_resolvers, key.addr))
+			memcpy(gone[n_gone++], key.addr, 16);
+	}
+	for (size_t i = 0; i < n_gone; i++)
+		egress_dp_resolver_del(a->dp, sb->id, gone[i]);
+	return 0;
+}
+
 int enforce_sandbox_update(struct agent *a, struct sandbox *sb, char *err, size_t errlen)
 {
 	int ret;
 
 	if (sb->has_resolvers) {
-		egress_dp_resolvers_clear(a->dp, sb->id);
-		for (size_t i = 0; i < sb->n_resolvers; i++)
-			egress_dp_resolver_add(a->dp, sb->id, sb->resolvers[i]);
+		ret = resolvers_replace(a, sb);
+		if (ret)
+			return egress_errf(err, errlen, ret, "cannot update the resolvers: %s",
+					   strerror(-ret));
 	}
 	sb->generation++;
 	ret = sb_write(a, sb);

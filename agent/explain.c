@@ -16,6 +16,20 @@
 #include "names.h"
 #include "rule.h"
 
+#define EXPLAIN_PORT_DNS	53
+#define EXPLAIN_PORT_DOT	853	/* TCP, as the data path's EG_PORT_DOT */
+
+static bool is_resolver(const struct sandbox *sb, const struct egress_sandbox *v,
+			const __u8 addr[16])
+{
+	if (v->flags & EGRESS_SB_F_ANY_RESOLVER)
+		return true;
+	for (size_t i = 0; i < sb->n_resolvers; i++)
+		if (!memcmp(sb->resolvers[i], addr, 16))
+			return true;
+	return false;
+}
+
 int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int port,
 		    cJSON *result, char *err, size_t errlen)
 {
@@ -56,6 +70,11 @@ int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int
 				return egress_errf(err, errlen, ret, "lookup failed: %s", strerror(-ret));
 		}
 	}
+	if (port == EXPLAIN_PORT_DOT) {
+		/* DNS over TLS: only an address rule allows it, a name may deny */
+		for (__u8 scope = EGRESS_SCOPE_ALWAYS; scope <= EGRESS_SCOPE_SANDBOX; scope++)
+			m.name[scope][EGRESS_ACT_ALLOW] = 0;
+	}
 	if (m.ip[EGRESS_SCOPE_ALWAYS][EGRESS_ACT_DENY] || m.name[EGRESS_SCOPE_ALWAYS][EGRESS_ACT_DENY]) {
 		ruled = policy_combine(&m, &d);
 	} else if (v.mode == EGRESS_MODE_DENY_ALL) {
@@ -65,6 +84,8 @@ int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int
 		ruled = policy_combine(&m, &d);
 		decision_apply_mode(&d, v.mode);
 	}
+	if (!ruled && port == EXPLAIN_PORT_DOT && d.reason == EGRESS_REASON_NOT_ALLOWLISTED)
+		d.reason = EGRESS_REASON_DOT_BLOCKED;
 	if (d.rule_id)
 		r = agent_rule(a, d.rule_id, &rsc, &rsb);
 
@@ -79,13 +100,18 @@ int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int
 			 d.reason == EGRESS_REASON_MODE_ALLOW ? "; allow-all mode lets everything through" : "");
 	else if (d.reason == EGRESS_REASON_MODE_ALLOW)
 		snprintf(why, sizeof(why), "allow-all mode lets everything through");
+	else if (!ruled && port == EXPLAIN_PORT_DOT)
+		snprintf(why, sizeof(why), "DNS over TLS (port %d) to %s: only an address rule allows it%s",
+			 port, target, d.would_deny ? "; warn mode lets it through and reports it" : "");
 	else if (!ruled && d.would_deny)
 		snprintf(why, sizeof(why), "no rule matches %s: deny mode would deny it; warn mode lets it through and reports it",
 			 target);
 	else
 		snprintf(why, sizeof(why), "no rule matches %s%s: denied by default",
 			 target, is_addr ? " (name rules, * included, match names, not addresses)" : "");
-	(void)port;
+	if (port == EXPLAIN_PORT_DNS && is_addr && is_resolver(sb, &v, addr))
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 "; DNS queries to the sandbox's resolvers are decided by the name they ask for");
 
 	cJSON_AddStringToObject(result, "verdict", egress_verdict_name(d.verdict));
 	cJSON_AddBoolToObject(result, "would_deny", d.would_deny);

@@ -225,6 +225,28 @@ int ctl_reply_result(const cJSON *reply, const cJSON **result, char *err,
 			   cJSON_IsString(code) ? code->valuestring : "no reason given");
 }
 
+int ctl_exchange(struct ctl_conn *c, const cJSON *req, cJSON **reply, char *err,
+		 size_t errlen)
+{
+	int ret = ctl_send(c, req, err, errlen);
+
+	*reply = NULL;
+	if (ret == -EPIPE || ret == -ECONNRESET) {
+		/*
+		 * egressd may refuse a connection (EACCES) before it reads the
+		 * request: its reply is already here, and says why.
+		 */
+		char why[256];
+
+		if (!ctl_read_object(c, 1000, reply, why, sizeof(why)))
+			return 0;
+		return ret;
+	}
+	if (ret)
+		return ret;
+	return ctl_read_object(c, CTL_REPLY_TIMEOUT_MS, reply, err, errlen);
+}
+
 int ctl_call(const char *path, const cJSON *req, cJSON **reply,
 	     const cJSON **result, char *err, size_t errlen)
 {
@@ -235,9 +257,7 @@ int ctl_call(const char *path, const cJSON *req, cJSON **reply,
 	ret = ctl_connect(&c, path, err, errlen);
 	if (ret)
 		return ret;
-	ret = ctl_send(&c, req, err, errlen);
-	if (!ret)
-		ret = ctl_read_object(&c, CTL_REPLY_TIMEOUT_MS, reply, err, errlen);
+	ret = ctl_exchange(&c, req, reply, err, errlen);
 	if (ret == -ENODATA)
 		ret = egress_errf(err, errlen, -ECONNRESET,
 				  "egressd closed the connection without replying");

@@ -45,6 +45,14 @@ int ctl_read_object(struct ctl_conn *c, int timeout_ms, cJSON **obj, char *err,
 		    size_t errlen);
 
 /*
+ * Sends req and reads the reply into *reply. When egressd has closed the
+ * connection before reading req (as it does to a peer it refuses), the
+ * reply it sent before closing is still taken.
+ */
+int ctl_exchange(struct ctl_conn *c, const cJSON *req, cJSON **reply, char *err,
+		 size_t errlen);
+
+/*
  * Checks a reply: version, "ok". On success *result points into reply
  * (an empty object's place is taken by NULL when "result" is missing).
  * On "ok": false returns -CTL_EDAEMON with the daemon's error in err.

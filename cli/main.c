@@ -68,9 +68,7 @@ static int follow(const struct ctl_invocation *inv)
 	ret = ctl_connect(&c, inv->socket, err, sizeof(err));
 	if (ret)
 		return fail("%s", err);
-	ret = ctl_send(&c, inv->request, err, sizeof(err));
-	if (!ret)
-		ret = ctl_read_object(&c, CTL_REPLY_TIMEOUT_MS, &obj, err, sizeof(err));
+	ret = ctl_exchange(&c, inv->request, &obj, err, sizeof(err));
 	if (ret == -ENODATA)
 		snprintf(err, sizeof(err), "egressd closed the connection without replying");
 	if (!ret) {
