@@ -769,7 +769,12 @@ static int cmd_policy_export(struct agent *a, const cJSON *args, cJSON *res,
 	prof = cJSON_AddArrayToObject(res, "profiles");
 	for (size_t i = 0; i < sc->n_profiles; i++)
 		cJSON_AddItemToArray(prof, cJSON_CreateString(sc->profiles[i]));
-	if (sb) {
+	/*
+	 * Only resolvers a policy set: the default ones (the host side of the
+	 * sandbox's interface) belong to the interface, not to the policy, so
+	 * a document imported into another sandbox keeps that one's defaults.
+	 */
+	if (sb && sb->has_resolvers) {
 		resv = cJSON_AddArrayToObject(res, "resolvers");
 		for (size_t i = 0; i < sb->n_resolvers; i++)
 			cJSON_AddItemToArray(resv, cJSON_CreateString(

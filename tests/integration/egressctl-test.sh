@@ -207,6 +207,7 @@ ok "policy export | import into another sandbox: same list, same traffic"
 
 # --ip: another source address is dropped
 ip -n "$SB2" addr add 198.18.1.3/24 dev "$SIF2"
+lookup "$SB2" a.example
 block "a source address sb2 was not given" ip netns exec "$SB2" curl -sfk -o /dev/null --max-time 2 \
 	--interface 198.18.1.3 --resolve a.example:443:198.18.1.1 https://a.example/
 pass "sb2's own address" https "$SB2" a.example 198.18.1.1
@@ -270,7 +271,8 @@ bad policy import "$DIR/bad.json" sb1
 bad policy import "$DIR/badprof.json" sb1
 bad policy import "$DIR/nonexistent.json" sb1
 bad policy import "$DIR/sb1.json" ghost
-bad policy import "$DIR/sb1.json"
+echo '{"allow": ["good.example"], "resolvers": ["198.18.0.1"]}' >"$DIR/withres.json"
+bad policy import "$DIR/withres.json"
 bad sandbox add sb3 --iface "$HIF2" --profile nope
 bad list --sandbox ghost
 bad profile show nope
@@ -375,6 +377,7 @@ done
 rules_before=$(ctl -j list --sandbox sb1 | jq -cS .)
 rules2_before=$(ctl -j list --sandbox sb2 | jq -cS .)
 # a transfer that runs through the kill and the restart
+lookup "$SB1" a.example
 in1 curl -sk -o "$DIR/dl" --max-time 60 --resolve a.example:443:198.18.0.1 \
 	https://a.example/big 2>/dev/null &
 dl=$!

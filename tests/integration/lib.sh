@@ -43,6 +43,7 @@ cleanup() {
 	[[ -d $BPFFS ]] && inhost "$EGRESSD" --cleanup --bpffs "$BPFFS" --socket "$SOCK" >/dev/null 2>&1
 	[[ -f $DIR/nginx.pid ]] && kill "$(cat "$DIR/nginx.pid")" 2>/dev/null
 	[[ -f $DIR/dnsmasq.pid ]] && kill "$(cat "$DIR/dnsmasq.pid")" 2>/dev/null
+	[[ -f $DIR/dnsmasq2.pid ]] && kill "$(cat "$DIR/dnsmasq2.pid")" 2>/dev/null
 	ip netns del "$HOST" 2>/dev/null
 	ip netns del "$SB1" 2>/dev/null
 	ip netns del "$SB2" 2>/dev/null
@@ -57,21 +58,35 @@ in1() { ip netns exec "$SB1" "$@"; }
 in2() { ip netns exec "$SB2" "$@"; }
 ctl() { inhost "$EGRESSCTL" --socket "$SOCK" "$@"; }
 
+# Asks the sandbox's resolver for NAME first, as a client would: in deny
+# mode a name's flows go only to addresses DNS bound to it. Every name
+# resolves to the host side of the sandbox's link; a denied one gets
+# NXDOMAIN and binds nothing.
+lookup() {
+	local ns=$1 name=$2 server=198.18.0.1
+
+	[[ $ns == "$SB2" ]] && server=198.18.1.1
+	ip netns exec "$ns" dig +short +tries=1 +time=2 @"$server" "$name" A "$name" AAAA \
+		>/dev/null 2>&1 || true
+}
 # HTTPS to NAME (SNI and Host) at the host, from namespace ns: 0 when it answered
 https() {
 	local ns=$1 name=$2 addr=${3:-198.18.0.1}
+	lookup "$ns" "$name"
 	ip netns exec "$ns" curl -sfk -o /dev/null --max-time 3 \
 		--resolve "$name:443:$addr" "https://$name/"
 }
 # plain HTTP with Host: NAME
 http() {
 	local ns=$1 name=$2 addr=${3:-198.18.0.1}
+	lookup "$ns" "$name"
 	ip netns exec "$ns" curl -sf -o /dev/null --max-time 3 \
 		--resolve "$name:80:$addr" "http://$name/"
 }
 # TLS to port 853, as DNS over TLS goes
 dot() {
 	local ns=$1 name=$2 addr=${3:-198.18.0.1}
+	lookup "$ns" "$name"
 	ip netns exec "$ns" curl -sfk -o /dev/null --max-time 3 \
 		--resolve "$name:853:$addr" "https://$name:853/"
 }
@@ -154,10 +169,14 @@ http {
 NGX
 	mkdir -p "$DIR/tmp"
 	inhost nginx -c "$DIR/nginx.conf" -e "$DIR/nginx.err"
-	# DNS on the host side: sb1's default resolver
+	# DNS on the host side, the sandboxes' default resolvers (the host side of
+	# their links): every name is the host side itself
 	inhost dnsmasq --no-resolv --no-hosts --bind-interfaces --listen-address=198.18.0.1 \
-		--except-interface=lo --address=/a.example/198.18.0.1 --user=root \
+		--except-interface=lo --address=/#/198.18.0.1 --address=/#/fd00:e1::1 --user=root \
 		--pid-file="$DIR/dnsmasq.pid" --log-facility="$DIR/dnsmasq.log"
+	inhost dnsmasq --no-resolv --no-hosts --bind-interfaces --listen-address=198.18.1.1 \
+		--except-interface=lo --address=/#/198.18.1.1 --user=root \
+		--pid-file="$DIR/dnsmasq2.pid" --log-facility="$DIR/dnsmasq2.log"
 	cat >"$DIR/profiles/lab.json" <<'J'
 {"name": "lab", "description": "the lab's web servers", "allow": ["lab.example", "*.lab.example"]}
 J
