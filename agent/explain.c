@@ -30,9 +30,65 @@ static bool is_resolver(const struct sandbox *sb, const struct egress_sandbox *v
 	return false;
 }
 
+/* Whether any scope of the sandbox has a name allow rule: binding applies then. */
+static bool has_name_allow(const struct agent *a, const struct sandbox *sb)
+{
+	const struct scope *scopes[] = { &a->always, &a->global, &sb->scope };
+
+	for (size_t s = 0; s < 3; s++)
+		for (size_t i = 0; i < scopes[s]->n_rules; i++)
+			if (scopes[s]->rules[i].r.action == EGRESS_ACT_ALLOW &&
+			    scopes[s]->rules[i].r.kind != EGRESS_RULE_IP)
+				return true;
+	return false;
+}
+
+/*
+ * An address no address rule decides: the data path admits a flow to it in
+ * deny mode when an allowed name is bound to it. Fills m's name matches
+ * from the first bound name the policy allows (or the last one looked at),
+ * and names them in bound[].
+ */
+static int bound_names(struct agent *a, const struct egress_sandbox *v,
+		       const struct sandbox *sb, const __u8 addr[16],
+		       struct policy_matches *m, cJSON *bound, char *via, size_t vialen)
+{
+	struct egress_bound_name names[EGRESS_BINDING_NAMES];
+	int n, ret;
+
+	n = egress_dp_binding_lookup(a->dp, sb->id, addr, names, EGRESS_BINDING_NAMES);
+	if (n < 0)
+		return n == -ENOENT ? 0 : n;
+	for (int i = 0; i < n; i++) {
+		struct policy_matches nm = {};
+		struct decision d = {};
+
+		if (!names[i].name[0])
+			continue;
+		cJSON_AddItemToArray(bound, cJSON_CreateString(names[i].name));
+		for (__u8 scope = EGRESS_SCOPE_ALWAYS; scope <= EGRESS_SCOPE_SANDBOX; scope++) {
+			ret = egress_dp_name_match(a->dp, v->slot[scope], names[i].name,
+						   nm.name[scope]);
+			if (ret)
+				return ret;
+		}
+		if (!policy_combine(&nm, &d) || d.verdict != EGRESS_ALLOWED)
+			continue;
+		if (!via[0]) {
+			memcpy(m->name, nm.name, sizeof(m->name));
+			snprintf(via, vialen, "%s (bound by DNS, %llu s left)", names[i].name,
+				 (unsigned long long)(names[i].expires_in_ms / 1000));
+		}
+	}
+	return 0;
+}
+
 int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int port,
 		    cJSON *result, char *err, size_t errlen)
 {
+	cJSON *bound;
+	char via[EGRESS_HOST_MAX + 64] = {};
+	bool any_ip = false, unbound = false;
 	struct egress_sandbox v;
 	struct policy_matches m = {};
 	struct decision d = {};
@@ -70,6 +126,28 @@ int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int
 				return egress_errf(err, errlen, ret, "lookup failed: %s", strerror(-ret));
 		}
 	}
+	bound = cJSON_CreateArray();
+	if (!bound)
+		return egress_errf(err, errlen, -ENOMEM, "out of memory");
+	for (__u8 scope = EGRESS_SCOPE_ALWAYS; scope <= EGRESS_SCOPE_SANDBOX; scope++)
+		any_ip |= m.ip[scope][EGRESS_ACT_ALLOW] || m.ip[scope][EGRESS_ACT_DENY];
+	if (is_addr && !any_ip && port != EXPLAIN_PORT_DOT && port != EXPLAIN_PORT_DNS &&
+	    has_name_allow(a, sb)) {
+		ret = bound_names(a, &v, sb, addr, &m, bound, via, sizeof(via));
+		if (ret) {
+			cJSON_Delete(bound);
+			return egress_errf(err, errlen, ret, "binding lookup failed: %s", strerror(-ret));
+		}
+		unbound = !via[0];
+	} else if (!is_addr) {
+		__u8 addrs[16][16];
+		char buf[64];
+		int n = egress_dp_binding_addrs(a->dp, sb->id, name, addrs, 16);
+
+		for (int i = 0; i < n; i++)
+			cJSON_AddItemToArray(bound, cJSON_CreateString(
+				egress_addr_str(addrs[i], buf, sizeof(buf))));
+	}
 	if (port == EXPLAIN_PORT_DOT) {
 		/* DNS over TLS: only an address rule allows it, a name may deny */
 		for (__u8 scope = EGRESS_SCOPE_ALWAYS; scope <= EGRESS_SCOPE_SANDBOX; scope++)
@@ -86,6 +164,8 @@ int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int
 	}
 	if (!ruled && port == EXPLAIN_PORT_DOT && d.reason == EGRESS_REASON_NOT_ALLOWLISTED)
 		d.reason = EGRESS_REASON_DOT_BLOCKED;
+	if (!ruled && unbound && d.reason == EGRESS_REASON_NOT_ALLOWLISTED)
+		d.reason = EGRESS_REASON_UNBOUND_ADDRESS;
 	if (d.rule_id)
 		r = agent_rule(a, d.rule_id, &rsc, &rsb);
 
@@ -95,7 +175,7 @@ int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int
 		snprintf(why, sizeof(why), "%s rule %u (%s) of the %s scope%s%s matches %s%s%s",
 			 r->r.action == EGRESS_ACT_DENY ? "deny" : "allow", r->r.id, r->r.pattern,
 			 egress_scope_name(rsc->kind), r->profile[0] ? ", from profile " : "",
-			 r->profile, target,
+			 r->profile, via[0] ? via : target,
 			 d.would_deny ? "; warn mode lets it through and reports it" : "",
 			 d.reason == EGRESS_REASON_MODE_ALLOW ? "; allow-all mode lets everything through" : "");
 	else if (d.reason == EGRESS_REASON_MODE_ALLOW)
@@ -103,6 +183,9 @@ int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int
 	else if (!ruled && port == EXPLAIN_PORT_DOT)
 		snprintf(why, sizeof(why), "DNS over TLS (port %d) to %s: only an address rule allows it%s",
 			 port, target, d.would_deny ? "; warn mode lets it through and reports it" : "");
+	else if (!ruled && unbound)
+		snprintf(why, sizeof(why), "no address rule matches %s and no allowed name is bound to it by DNS%s",
+			 target, d.would_deny ? "; warn mode lets it through and reports it" : "");
 	else if (!ruled && d.would_deny)
 		snprintf(why, sizeof(why), "no rule matches %s: deny mode would deny it; warn mode lets it through and reports it",
 			 target);
@@ -122,7 +205,7 @@ int enforce_explain(struct agent *a, struct sandbox *sb, const char *target, int
 		cJSON_AddNullToObject(result, "rule");
 	cJSON_AddStringToObject(result, "scope", r ? egress_scope_name(rsc->kind) : "default");
 	cJSON_AddStringToObject(result, "reason", egress_reason_name(d.reason));
-	cJSON_AddArrayToObject(result, "bound");
+	cJSON_AddItemToObject(result, "bound", bound);
 	cJSON_AddStringToObject(result, "why", why);
 	return 0;
 }

@@ -1086,6 +1086,26 @@ int egress_dp_bindings_expire(struct egress_dp *dp, __u32 sandbox_id)
 	return removed;
 }
 
+int egress_dp_binding_addrs(struct egress_dp *dp, __u32 sandbox_id, const char *name,
+			    __u8 (*out)[16], int max)
+{
+	__u8 key[16], next[16];
+	void *prev = NULL;
+	int fd, n = 0;
+
+	fd = bindings_fd(dp, sandbox_id);
+	if (fd < 0)
+		return fd;
+	while (n < max && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		if (egress_dp_binding_has_name(dp, sandbox_id, key, name) == 1)
+			memcpy(out[n++], key, 16);
+	}
+	close(fd);
+	return n;
+}
+
 int egress_dp_bindings_count(struct egress_dp *dp, __u32 sandbox_id)
 {
 	int live, ret = bindings_walk(dp, sandbox_id, false, &live);

@@ -129,6 +129,9 @@ struct egress_bound_name {
 int egress_dp_binding_lookup(struct egress_dp *dp, __u32 sandbox_id,
 			     const __u8 addr[16], struct egress_bound_name *out,
 			     int max);
+/* The addresses a canonical name is bound to (at most max); returns how many. */
+int egress_dp_binding_addrs(struct egress_dp *dp, __u32 sandbox_id, const char *name,
+			    __u8 (*out)[16], int max);
 /* 1 when the canonical name is bound to addr in the sandbox, else 0. */
 int egress_dp_binding_has_name(struct egress_dp *dp, __u32 sandbox_id,
 			       const __u8 addr[16], const char *name);
