@@ -393,6 +393,19 @@ static int print_audit(const cJSON *r, FILE *out)
 		return -EPROTO;
 	cJSON_ArrayForEach(ev, arr)
 		print_event(ev, out);
+	/* what the log holds beside events: losses and notices about itself */
+	arr = get(r, "notices");
+	cJSON_ArrayForEach(ev, arr) {
+		const char *t = cJSON_GetStringValue(get(ev, "time"));
+		const char *n = cJSON_GetStringValue(get(ev, "notice"));
+
+		if (n)
+			fprintf(out, "%s  NOTICE   %s\n", t ? t : "-", n);
+	}
+	ev = get(r, "lost");
+	if (cJSON_IsNumber(ev) && ev->valuedouble > 0)
+		fprintf(out, "%lld events lost (the ring buffer was full)\n",
+			(long long)ev->valuedouble);
 	return 0;
 }
 
