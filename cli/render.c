@@ -385,27 +385,47 @@ static int print_event(const cJSON *ev, FILE *out)
 	return 0;
 }
 
+static void print_notice(const cJSON *n, FILE *out)
+{
+	const char *t = cJSON_GetStringValue(get(n, "time"));
+	const char *text = cJSON_GetStringValue(get(n, "notice"));
+
+	if (text)
+		fprintf(out, "%s  NOTICE   %s\n", t ? t : "-", text);
+}
+
+/* When an audit record happened (to the second); 0 when it cannot be read. */
+static time_t item_time(const cJSON *item)
+{
+	const char *t = cJSON_GetStringValue(get(item, "time"));
+	time_t v;
+
+	return t && !ctl_time_parse_rfc3339(t, &v) ? v : 0;
+}
+
+/* Events and the log's notices about itself, merged in time order. */
 static int print_audit(const cJSON *r, FILE *out)
 {
-	const cJSON *arr = get(r, "events"), *ev;
+	const cJSON *ev = NULL, *no = NULL, *lost;
 
-	if (!cJSON_IsArray(arr))
+	if (!cJSON_IsArray(get(r, "events")))
 		return -EPROTO;
-	cJSON_ArrayForEach(ev, arr)
-		print_event(ev, out);
-	/* what the log holds beside events: losses and notices about itself */
-	arr = get(r, "notices");
-	cJSON_ArrayForEach(ev, arr) {
-		const char *t = cJSON_GetStringValue(get(ev, "time"));
-		const char *n = cJSON_GetStringValue(get(ev, "notice"));
-
-		if (n)
-			fprintf(out, "%s  NOTICE   %s\n", t ? t : "-", n);
+	ev = get(r, "events")->child;
+	if (cJSON_IsArray(get(r, "notices")))
+		no = get(r, "notices")->child;
+	while (ev || no) {
+		if (ev && (!no || item_time(ev) <= item_time(no))) {
+			print_event(ev, out);
+			ev = ev->next;
+		} else {
+			print_notice(no, out);
+			no = no->next;
+		}
 	}
-	ev = get(r, "lost");
-	if (cJSON_IsNumber(ev) && ev->valuedouble > 0)
+	lost = get(r, "lost");
+	if (cJSON_IsNumber(lost) && lost->valuedouble > 0)
 		fprintf(out, "%lld events lost (the ring buffer was full)\n",
-			(long long)ev->valuedouble);
+			(long long)lost->valuedouble);
 	return 0;
 }
 

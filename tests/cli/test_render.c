@@ -227,11 +227,12 @@ static void test_audit(void **state)
 "2026-02-19T16:41:54-07:00  DENIED   example2.com  (mode: deny)\n"
 "2026-02-19T16:42:01-07:00  ALLOWED  pypi.org  (mode: warn)\n");
 	expect(CTL_VIEW_AUDIT, "{\"events\": []}", "");
-	/* losses and notices about the log follow the events */
-	expect(CTL_VIEW_AUDIT, "{\"events\": [" EV1 "], \"lost\": 7, \"notices\": ["
-	       "{\"time\": \"2026-02-19T16:40:00-07:00\", \"notice\": \"torn tail of 12 bytes dropped\"}]}",
+	/* notices about the log in time order among the events; losses last */
+	expect(CTL_VIEW_AUDIT, "{\"events\": [" EV1 ", " EV2 "], \"lost\": 7, \"notices\": ["
+	       "{\"time\": \"2026-02-19T16:41:58.000-07:00\", \"notice\": \"torn tail of 12 bytes dropped\"}]}",
 "2026-02-19T16:41:54-07:00  DENIED   example2.com  (mode: deny)\n"
-"2026-02-19T16:40:00-07:00  NOTICE   torn tail of 12 bytes dropped\n"
+"2026-02-19T16:41:58.000-07:00  NOTICE   torn tail of 12 bytes dropped\n"
+"2026-02-19T16:42:01-07:00  ALLOWED  pypi.org  (mode: warn)\n"
 "7 events lost (the ring buffer was full)\n");
 	expect(CTL_VIEW_AUDIT, "{\"events\": [], \"lost\": 0, \"notices\": []}", "");
 	/* a time that cannot be read is shown as it came */
