@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * DNS answers on their way to the guest (tc), learnt before the guest sees
- * them: an answer over UDP from port 53 that matches a query XDP let
+ * them: an answer over UDP or TCP (dns_tcp.h) from port 53 that matches a query XDP let
  * through to a resolver (dns_pending: same sandbox, ID, guest port,
  * resolver and question name) binds, in this sandbox's bindings map, every
  * A/AAAA address it gives for the question name or its CNAME chain to the
@@ -42,6 +42,64 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dns_answer_work);
 } dns_answer_work SEC(".maps");
+
+/*
+ * Per-CPU room for the key of the flow in hand (DNS_KEY_*): the callers'
+ * frames are full.
+ */
+#define DNS_KEY_XDP	0	/* a guest's TCP/53 segment */
+#define DNS_KEY_TC	1	/* tc: the flow of an answer segment */
+#define DNS_KEY_HELD	2	/* tc: where an answer split across segments is held */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 3);
+	__type(key, __u32);
+	__type(value, struct egress_flow_key);
+} dns_tcp_keys SEC(".maps");
+
+/* dns_answer_learn(): the answer is the one held for the flow (DNS_KEY_HELD). */
+#define DNS_ANSWER_HELD	0xffffffffU
+
+struct held_copy {
+	__u8 *dst;
+	const __u8 *src;
+	__u32 len;
+};
+
+/* 64 bytes of a held answer (the buffers have room past the end). */
+EG_LOOP_CB held_copy_step(__u32 i, void *arg)
+{
+	struct held_copy *c = arg;
+	__u32 at = i * 64;
+
+	if (at >= c->len)
+		return 1;
+	__builtin_memcpy(c->dst + (at & EG_DNS_ANSWER_MASK),
+			 c->src + (at & EG_DNS_ANSWER_MASK), 64);
+	return 0;
+}
+
+/* The answer held for the flow of DNS_KEY_HELD into msg. 0 or -1. */
+EG_INLINE int dns_answer_held(const struct egress_sandbox *sb, __u8 *msg, __u32 len)
+{
+	struct held_copy c = { .dst = msg, .len = len };
+	struct egress_flow_key *key;
+	struct egress_hello *h;
+	__u32 idx = DNS_KEY_HELD;
+	void *tab;
+
+	key = bpf_map_lookup_elem(&dns_tcp_keys, &idx);
+	tab = bpf_map_lookup_elem(&hellos, &sb->id);
+	if (!key || !tab)
+		return -1;
+	h = bpf_map_lookup_elem(tab, key);
+	if (!h || h->raw_len != len)
+		return -1;
+	c.src = h->raw;
+	bpf_loop(EG_DNS_ANSWER_CAP / 64, held_copy_step, &c, 0);
+	return 0;
+}
 
 /* The query a guest sent and XDP let through: remembered for its answer. */
 EG_INLINE void dns_pending_record(const struct egress_sandbox *sb, const struct pkt *p,
@@ -199,17 +257,19 @@ EG_LOOP_CB binding_addr_step(__u32 i, void *arg)
 }
 
 /*
- * Learns one answer over UDP from port 53 to the guest. A global function:
- * verified on its own.
+ * Learns one answer from port 53 to the guest: the len bytes at packet
+ * offset off (a UDP payload, or one message of a TCP stream), or, off
+ * DNS_ANSWER_HELD, the answer over TCP held across segments. A global
+ * function: verified on its own.
  */
 __noinline int dns_answer_learn(struct __sk_buff *skb, const struct egress_sandbox *sb,
-				const struct pkt *p)
+				const struct pkt *p, __u32 off, __u32 len)
 {
 	struct binding_add add = {};
 	struct egress_dns_pending *pend;
 	struct dns_answer_work *w;
 	struct egress_config *cfg;
-	__u32 zero = 0, len, ttl;
+	__u32 zero = 0, ttl;
 	__u64 qhash;
 	int st;
 
@@ -219,10 +279,10 @@ __noinline int dns_answer_learn(struct __sk_buff *skb, const struct egress_sandb
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	if (!w || !cfg)
 		return 0;
-	len = p->payload_len;
-	if (len < EG_DNS_HDR_LEN || len > EG_DNS_ANSWER_CAP || p->payload_off > EG_MAX_HDR_OFF ||
-	    bpf_skb_load_bytes(skb, p->payload_off, w->msg,
-			       ((len - 1) & (EG_DNS_ANSWER_CAP - 1)) + 1)) {
+	if (len < EG_DNS_HDR_LEN || len > EG_DNS_ANSWER_CAP ||
+	    (off == DNS_ANSWER_HELD ? dns_answer_held(sb, w->msg, len) :
+	     off > 0xffff || bpf_skb_load_bytes(skb, off, w->msg,
+						((len - 1) & (EG_DNS_ANSWER_CAP - 1)) + 1))) {
 		stat_add(EGRESS_STAT_DNS_ANSWERS_MALFORMED, 1);
 		return 0;
 	}

@@ -24,8 +24,11 @@
 /* Per-CPU room for a query and its answer. */
 struct dns_work {
 	__u8 msg[EG_DNS_BUF];
+	__u32 len;		/* bytes of msg in use */
+	__u32 labels;		/* of the question name */
 	struct eg_dns_query q;
 	__u64 hash[EG_NAME_DEPTHS];
+	struct policy_matches m;
 };
 
 struct dns_sum {
@@ -117,61 +120,91 @@ EG_INLINE bool dns_to_resolver(const struct egress_sandbox *sb, const __u8 *dadd
 }
 
 /*
- * Decides a DNS query's name. Returns 1 when the query was understood (a
- * denial is answered with NXDOMAIN), 0 when it was not (dropped).
+ * Reads the query in w->msg (w->len bytes): parsed, its canonical name in
+ * s->name and its suffix hashes in w->hash (w->labels). Returns an
+ * EG_DNS_* status; EG_DNS_BAD_NAME also for a query without a name.
+ * Global: verified once, for UDP and TCP.
+ */
+__noinline int dns_query_read(struct dns_work *w, struct scratch *s)
+{
+	struct egress_config *cfg;
+	__u32 zero = 0;
+	int st;
+
+	if (!w || !s)
+		return EG_DNS_MALFORMED;
+	st = eg_dns_query_parse(w->msg, w->len, &w->q, s->name);
+	if (st == EG_DNS_OK && !w->q.name_len)
+		return EG_DNS_BAD_NAME;
+	if (st != EG_DNS_OK)
+		return st;
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg)
+		return EG_DNS_MALFORMED;
+	s->name_len = w->q.name_len;
+	w->labels = eg_name_hashes(cfg->hash_key, s->name, s->name_len, w->hash);
+	s->name_hash = w->hash[0];
+	return EG_DNS_OK;
+}
+
+/*
+ * Judges a query read by dns_query_read by its name (to a resolver) or its
+ * address and name (to another server). Global: its frame stays off the
+ * parser's.
+ */
+__noinline int dns_query_judge(const struct egress_sandbox *sb, const struct pkt *p,
+			       struct dns_work *w, struct decision *d)
+{
+	struct policy_matches *m;
+
+	if (!sb || !p || !w || !d)
+		return 0;
+	m = &w->m;
+	eg_memset(m, 0, sizeof(*m));
+	if (name_matches(sb, w->hash, w->labels, m)) {
+		decision_set(d, EGRESS_DENIED, EGRESS_REASON_INVALID_NAME,
+			     EGRESS_SCOPE_NONE, 0);
+		return 0;
+	}
+	if (!dns_to_resolver(sb, p->daddr)) {
+		/* another server: its address must be allowed, names only deny */
+		ip_matches(sb, p->daddr, m);
+		for_each_rule_scope(scope)
+			m->name[scope][EGRESS_ACT_ALLOW] = 0;
+	}
+	policy_combine(m, d);
+	return 0;
+}
+
+/*
+ * Decides the DNS query in w->msg (w->len bytes) by its name. Returns 1
+ * when the query was understood (a denial is answered with NXDOMAIN over
+ * UDP, a reset over TCP), 0 when it was not.
  */
 EG_INLINE int dns_decide(const struct egress_sandbox *sb, const struct pkt *p,
 			 struct dns_work *w, struct scratch *s, struct decision *d)
 {
-	struct policy_matches m = {};
-	struct egress_config *cfg;
-	__u32 zero = 0, labels;
-	bool resolver;
-	int st;
+	int st, understood = 1;
 
 	if (sb->mode == EGRESS_MODE_DENY_ALL) {
 		decision_set(d, EGRESS_DENIED, EGRESS_REASON_DENY_ALL,
 			     EGRESS_SCOPE_NONE, 0);
 		return 0;
 	}
-	st = eg_dns_query_parse(w->msg, p->payload_len, &w->q, s->name);
-	if (st == EG_DNS_BAD_NAME || (st == EG_DNS_OK && !w->q.name_len)) {
+	st = dns_query_read(w, s);
+	if (st == EG_DNS_BAD_NAME) {
 		decision_set(d, EGRESS_DENIED, EGRESS_REASON_INVALID_NAME,
 			     EGRESS_SCOPE_NONE, 0);
-		goto mode;
-	}
-	if (st != EG_DNS_OK)
-		goto parse_failure;
-	cfg = bpf_map_lookup_elem(&config, &zero);
-	if (!cfg)
-		goto parse_failure;
-	s->name_len = w->q.name_len;
-	labels = eg_name_hashes(cfg->hash_key, s->name, s->name_len, w->hash);
-	s->name_hash = w->hash[0];
-
-	resolver = dns_to_resolver(sb, p->daddr);
-	if (name_matches(sb, w->hash, labels, &m)) {
-		decision_set(d, EGRESS_DENIED, EGRESS_REASON_INVALID_NAME,
+		understood = 0;
+	} else if (st != EG_DNS_OK) {
+		decision_set(d, EGRESS_DENIED, EGRESS_REASON_PARSE_FAILURE,
 			     EGRESS_SCOPE_NONE, 0);
-		goto mode_answer;
+		understood = 0;
+	} else {
+		dns_query_judge(sb, p, w, d);
 	}
-	if (!resolver) {
-		/* another server: its address must be allowed, names only deny */
-		ip_matches(sb, p->daddr, &m);
-		for_each_rule_scope(scope)
-			m.name[scope][EGRESS_ACT_ALLOW] = 0;
-	}
-	policy_combine(&m, d);
-mode_answer:
 	decision_apply_mode(d, sb->mode);
-	return 1;
-
-parse_failure:
-	decision_set(d, EGRESS_DENIED, EGRESS_REASON_PARSE_FAILURE,
-		     EGRESS_SCOPE_NONE, 0);
-mode:
-	decision_apply_mode(d, sb->mode);
-	return 0;
+	return understood;
 }
 
 /* A DNS query over UDP. Global: verified on its own. */
@@ -194,6 +227,7 @@ __noinline int handle_dns(struct xdp_md *ctx, const struct egress_sandbox *sb,
 	len = p->payload_len;
 	if (len >= EG_DNS_HDR_LEN && len <= EG_DNS_CAP && p->payload_off <= EG_MAX_HDR_OFF &&
 	    !bpf_xdp_load_bytes(ctx, p->payload_off, w->msg, len)) {
+		w->len = len;
 		understood = dns_decide(sb, p, w, s, &d);
 	} else {
 		/* not a query we can read (empty, or longer than any we take) */

@@ -19,6 +19,7 @@
 #include "dns_query.h"
 #include "dns_answer.h"
 #include "binding.h"
+#include "dns_tcp.h"
 #include "lib/name_hash.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -541,6 +542,149 @@ EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
 	return tcp_settle(ctx, sb, p, f, &so);
 }
 
+/*
+ * Whether a DNS over TCP flow may go to its address at all (*d denied, mode
+ * applied, when not): to a resolver it may, unless the platform denies it;
+ * to another address only where an IP rule allows it (its queries' names
+ * may then only deny). Returns 1 when denied.
+ */
+__noinline int dns_tcp_address(const struct egress_sandbox *sb, const struct pkt *p,
+			       struct decision *d)
+{
+	struct policy_matches m = {};
+
+	if (!sb || !p || !d)
+		return 1;
+	decision_set(d, EGRESS_ALLOWED, EGRESS_REASON_ALLOW_RULE,
+		     EGRESS_SCOPE_NONE, 0);
+	if (always_denied(sb, p->daddr, d))
+		return 1;
+	if (dns_to_resolver(sb, p->daddr))
+		return 0;
+	ip_matches(sb, p->daddr, &m);
+	policy_combine(&m, d);
+	decision_apply_mode(d, sb->mode);
+	return d->verdict != EGRESS_ALLOWED;
+}
+
+/* Global: a TCP segment to port 53 in deny or warn mode (dns_tcp.h). */
+__noinline int handle_dns_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
+			      const struct pkt *p)
+{
+	struct dns_tcp_out out = {};
+	struct egress_flow_key *key;
+	__u32 idx = DNS_KEY_XDP;
+	struct egress_flow *f;
+	void *table;
+
+	if (!sb || !p)
+		return XDP_DROP;
+	table = bpf_map_lookup_elem(&flows, &sb->id);
+	key = bpf_map_lookup_elem(&dns_tcp_keys, &idx);
+	if (!table || !key) {
+		/* no flow table: nowhere to follow its stream */
+		stat_add(EGRESS_STAT_NO_FLOW_TABLE, 1);
+		decision_set(&out.d, EGRESS_DENIED, EGRESS_REASON_FLOW_TABLE_FULL,
+			     EGRESS_SCOPE_NONE, 0);
+		decision_apply_mode(&out.d, sb->mode);
+		emit(sb, p, &out.d, EGRESS_PROTO_DNS);
+		return enforce(ctx, p, &out.d);
+	}
+	flow_key_from_pkt(key, p);
+	f = bpf_map_lookup_elem(table, key);
+	if (f && (f->flags & EGRESS_FLOW_F_INBOUND))
+		return XDP_PASS;
+	if (f && (p->tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) == EG_TCP_SYN &&
+	    (p->seq + 1 != f->isn || f->proto != EGRESS_PROTO_DNS)) {
+		hello_release(sb->id, f, key);	/* a new connection, or one refused */
+		f = NULL;
+	}
+	if (!f) {
+		/*
+		 * Seen from its SYN, a flow is inspected for its whole life;
+		 * met mid-stream, where its queries start is unknown: denied.
+		 */
+		if ((p->tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) != EG_TCP_SYN) {
+			decision_set(&out.d, EGRESS_DENIED, EGRESS_REASON_NO_NAME,
+				     EGRESS_SCOPE_NONE, 0);
+			decision_apply_mode(&out.d, sb->mode);
+		}
+		if (out.d.verdict != EGRESS_ALLOWED || out.d.would_deny ||
+		    dns_tcp_address(sb, p, &out.d)) {
+			flow_new(sb, p, &out.d, 0);
+			emit(sb, p, &out.d, EGRESS_PROTO_DNS);
+			return enforce(ctx, p, &out.d);
+		}
+		if (flow_new(sb, p, &out.d, 0) || !(f = bpf_map_lookup_elem(table, key))) {
+			decision_set(&out.d, EGRESS_DENIED, EGRESS_REASON_FLOW_TABLE_FULL,
+				     EGRESS_SCOPE_NONE, 0);
+			decision_apply_mode(&out.d, sb->mode);
+			emit(sb, p, &out.d, EGRESS_PROTO_DNS);
+			return enforce(ctx, p, &out.d);
+		}
+		f->proto = EGRESS_PROTO_DNS;
+		f->flags |= EGRESS_FLOW_F_ISN;
+		if (out.d.would_deny)	/* warn: to an address no rule allows */
+			emit(sb, p, &out.d, EGRESS_PROTO_DNS);
+	}
+	if (f->proto != EGRESS_PROTO_DNS) {
+		/*
+		 * Decided without inspection: refused, met mid-stream, or
+		 * opened before the mode was deny or warn. After a policy
+		 * change, it is decided again as met mid-stream.
+		 */
+		if (f->generation == sb->generation && f->state == EGRESS_FLOW_DECIDED)
+			return f->verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
+		decision_set(&out.d, EGRESS_DENIED, EGRESS_REASON_NO_NAME,
+			     EGRESS_SCOPE_NONE, 0);
+		decision_apply_mode(&out.d, sb->mode);
+		if (f->verdict != out.d.verdict || f->state != EGRESS_FLOW_DECIDED)
+			emit(sb, p, &out.d, EGRESS_PROTO_DNS);
+		flow_record(f, sb, &out.d);
+		hello_release(sb->id, f, key);
+		return enforce(ctx, p, &out.d);
+	}
+	if (f->verdict != EGRESS_ALLOWED)
+		return XDP_DROP;
+	if (f->generation != sb->generation) {
+		/* the address may no longer be allowed; names are judged per query */
+		if (dns_tcp_address(sb, p, &out.d)) {
+			emit(sb, p, &out.d, EGRESS_PROTO_DNS);
+			goto deny;
+		}
+		f->generation = sb->generation;
+	}
+	dns_tcp_inspect(ctx, sb, p, f, &out);
+	if (out.status == DNS_TCP_PASS && out.walk)
+		dns_tcp_walk(sb, p, key, &out);
+	switch (out.status) {
+	case DNS_TCP_PASS:
+		break;
+	case DNS_TCP_OUT_OF_ORDER:
+		/* only deny holds the stream in order; the sender resends */
+		return sb->mode == EGRESS_MODE_DENY ? XDP_DROP : XDP_PASS;
+	case DNS_TCP_FAIL:
+		decision_apply_mode(&out.d, sb->mode);
+		emit(sb, p, &out.d, EGRESS_PROTO_DNS);
+		if (out.d.verdict == EGRESS_ALLOWED) {
+			/* warn: audited once, then no longer inspected */
+			f->proto = EGRESS_PROTO_TCP;
+			hello_release(sb->id, f, key);
+			return XDP_PASS;
+		}
+		goto deny;
+	default:
+		goto deny;	/* the query's event is out */
+	}
+	if (p->tcp_flags & (EG_TCP_FIN | EG_TCP_RST))
+		hello_release(sb->id, f, key);
+	return XDP_PASS;
+deny:
+	flow_record(f, sb, &out.d);
+	hello_release(sb->id, f, key);
+	return enforce(ctx, p, &out.d);
+}
+
 /* Global (verified on its own): the TCP/UDP/ICMP/other flow path. */
 __noinline int handle_flow(struct xdp_md *ctx, const struct egress_sandbox *sb,
 			   const struct pkt *p)
@@ -671,6 +815,9 @@ int xdp_egress(struct xdp_md *ctx)
 	}
 	if (p.l4proto == IPPROTO_UDP && p.dport == EG_DNS_PORT)
 		return handle_dns(ctx, sb, &p);
+	if (p.l4proto == IPPROTO_TCP && p.dport == EG_DNS_PORT &&
+	    (sb->mode == EGRESS_MODE_DENY || sb->mode == EGRESS_MODE_WARN))
+		return handle_dns_tcp(ctx, sb, &p);
 	return handle_flow(ctx, sb, &p);
 }
 
@@ -720,7 +867,7 @@ __noinline int tc_tcp(const struct egress_sandbox *sb, const struct pkt *p)
 			return 0;
 		f = bpf_map_lookup_elem(table, &key);
 		if (f && (f->flags & EGRESS_FLOW_F_HELLO) &&
-		    f->state == EGRESS_FLOW_DECIDED &&
+		    f->state == EGRESS_FLOW_DECIDED && f->proto != EGRESS_PROTO_DNS &&
 		    (__s32)(p->ack_seq - f->isn - f->inspected) >= 0)
 			hello_release(sb->id, f, &key);
 	}
@@ -751,9 +898,12 @@ int tc_to_sandbox(struct __sk_buff *skb)
 
 	if (p.flags & PKT_F_FRAG)
 		return TC_ACT_OK;
-	if (p.l4proto == IPPROTO_UDP && p.sport == EG_DNS_PORT)
-		dns_answer_learn(skb, sb, &p);
-	else if (p.l4proto == IPPROTO_TCP)
+	if (p.l4proto == IPPROTO_UDP && p.sport == EG_DNS_PORT) {
+		dns_answer_learn(skb, sb, &p, p.payload_off, p.payload_len);
+	} else if (p.l4proto == IPPROTO_TCP) {
+		if (p.sport == EG_DNS_PORT)
+			dns_tcp_answers(skb, sb, &p);
 		tc_tcp(sb, &p);
+	}
 	return TC_ACT_OK;
 }

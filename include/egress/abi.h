@@ -269,12 +269,17 @@ struct egress_flow {
 	__u8  flags;		/* EGRESS_FLOW_F_* */
 	__u8  proto;		/* enum egress_proto */
 	__u8  n_labels;		/* labels of the name (EGRESS_FLOW_F_NAMED) */
-	__u8  pad;
+	__u8  peer;		/* DNS over TCP: peer_next is known (tc's alone) */
 	__u16 segs;		/* payload segments inspected */
 	__u8  pad1[2];
 	__u32 isn;		/* sequence number of the first payload byte */
 	__u32 inspected;	/* stream bytes inspected from isn */
-	__u32 pad2;
+	/*
+	 * DNS over TCP (proto EGRESS_PROTO_DNS, inspected for the flow's
+	 * whole life): the peer's sequence number of the length prefix of
+	 * its next answer (when peer is set).
+	 */
+	__u32 peer_next;
 	/* [0]: the whole name; [d]: its suffix of d labels (d < n_labels) */
 	__u64 name_hash[EGRESS_FLOW_NAME_DEPTHS];
 };
@@ -329,6 +334,10 @@ struct egress_binding {
  * hash, keyed like flows, of the first bytes of that sandbox's TCP flows
  * whose verdict waits for a name, and after the verdict until the peer
  * has acknowledged them (to drop segments that rewrite inspected bytes).
+ * A DNS over TCP flow keeps its entry for its whole life: raw is then a
+ * ring of its stream (byte at stream offset o at raw[o % RAW_CAP]), raw_len
+ * the stream bytes taken in order, rec_pos the stream offset of the next
+ * query's length prefix.
  */
 #define EGRESS_HELLO_BUF	(EGRESS_HELLO_RAW_CAP + 512)	/* + slack */
 

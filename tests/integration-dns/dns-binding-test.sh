@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# DNS enforcement and DNS binding with real servers, in network namespaces
+# DNS enforcement (over UDP and TCP) and DNS binding with real servers, in network namespaces
 # of this test's own (DESIGN sections 4 and 5):
 #   edn-sbx<N>   the sandbox: veth edn-g<N>, 198.18.50.2, clients (dig, curl, ssh)
 #   edn-host<N>  the host: veth edn-h<N>, 198.18.50.1 (dnsmasq, the resolver),
+#                (prefix "edn", or $EGRESS_TEST_PREFIX)
 #                servers on 198.18.51.0/24 (nginx TLS+HTTP, sshd)
 # The data path is attached to edn-h<N> by dp-attach (XDP generic, tc egress)
 # with the policy: deny, allow pkg.example.com and git.example.com, resolver
@@ -16,10 +17,11 @@ set -u
 
 DP_ATTACH=${DP_ATTACH:?DP_ATTACH must name the dp-attach program}
 SFX=$$
-SBX=edn-sbx$SFX
-HOST=edn-host$SFX
-VG=edn-g$SFX
-VH=edn-h$SFX
+PFX=${EGRESS_TEST_PREFIX:-edn}	# netns and interface names
+SBX=$PFX-sbx$SFX
+HOST=$PFX-host$SFX
+VG=$PFX-g$SFX
+VH=$PFX-h$SFX
 VG=${VG:0:15}
 VH=${VH:0:15}
 WORK=$(mktemp -d /tmp/edn-dns.XXXXXX)
@@ -200,12 +202,56 @@ sleep 0.3
 grep -q 'DENIED host=198.18.51.30 proto=tcp reason=unbound-address' "$WORK/events.log" &&
 	pass "audited as unbound-address" || fail "no unbound-address event"
 
-# ---- ssh (no name) to an address an allowed name resolved to ----------------------
-gaddr=$(in_sbx dig @198.18.50.1 git.example.com A +short +tries=1 +time=2)
-if in_sbx "${SSH[@]}" "root@$gaddr" true; then
-	pass "ssh to the bound address $gaddr"
+# ---- DNS over TCP: names judged per query, answers bind --------------------------
+start=$(date +%s%N)
+out=$(in_sbx dig +tcp @198.18.50.1 tunnel.evil.example.org A +tries=1 +time=3 2>&1)
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+if grep -q 'connection reset' <<<"$out" && ! grep -q 'status: NOERROR' <<<"$out" &&
+   [ $elapsed -lt 2000 ]; then
+	pass "denied name over TCP: connection reset ($elapsed ms)"
 else
-	fail "ssh to the bound address '$gaddr'"
+	fail "denied name over TCP after $elapsed ms:"$'\n'"$out"
+fi
+sleep 0.3
+if grep -q 'tunnel' "$WORK/dnsmasq.log"; then
+	fail "the resolver saw the denied TCP query"
+else
+	pass "the resolver never saw the denied TCP query"
+fi
+grep -q 'DENIED host=tunnel.evil.example.org proto=dns' "$WORK/events.log" &&
+	pass "denied TCP query audited" || fail "no event for the denied TCP query"
+
+# git.example.com is asked over TCP only: its answer alone binds it (ssh below)
+gaddr=$(in_sbx dig +tcp @198.18.50.1 git.example.com A +short +tries=1 +time=3)
+if [ "$gaddr" = 198.18.51.20 ] && grep -q 'query\[A\] git.example.com' "$WORK/dnsmasq.log"; then
+	pass "allowed name resolved over TCP"
+else
+	fail "allowed name over TCP did not resolve: '$gaddr'"
+fi
+
+# several queries on one connection: each judged; a denied one ends it
+out=$(in_sbx dig +tcp +keepopen @198.18.50.1 pkg.example.com A git.example.com A \
+	+short +tries=1 +time=3 2>&1)
+if [ "$(grep -c '^198\.18\.51\.' <<<"$out")" = 2 ]; then
+	pass "two allowed queries on one TCP connection"
+else
+	fail "two allowed queries on one TCP connection:"$'\n'"$out"
+fi
+out=$(in_sbx dig +tcp +keepopen @198.18.50.1 pkg.example.com A second.evil.example.org A \
+	+short +tries=1 +time=3 2>&1)
+sleep 0.3
+if grep -q '^198\.18\.51\.10' <<<"$out" && grep -q 'connection reset' <<<"$out" &&
+   ! grep -q 'second' "$WORK/dnsmasq.log"; then
+	pass "a denied second query on a TCP connection: reset, never at the resolver"
+else
+	fail "a denied second query on a TCP connection:"$'\n'"$out"
+fi
+
+# ---- ssh (no name) to an address an allowed name resolved to ----------------------
+if in_sbx "${SSH[@]}" "root@$gaddr" true; then
+	pass "ssh to the address bound by the TCP answer $gaddr"
+else
+	fail "ssh to the address bound by the TCP answer '$gaddr'"
 fi
 if in_sbx "${SSH[@]}" root@198.18.51.21 true 2>/dev/null; then
 	fail "ssh to an unbound address connected"
