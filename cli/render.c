@@ -394,13 +394,19 @@ static void print_notice(const cJSON *n, FILE *out)
 		fprintf(out, "%s  NOTICE   %s\n", t ? t : "-", text);
 }
 
-/* When an audit record happened (to the second); 0 when it cannot be read. */
-static time_t item_time(const cJSON *item)
+/* When an audit record happened, in seconds; 0 when it cannot be read. */
+static double item_time(const cJSON *item)
 {
 	const char *t = cJSON_GetStringValue(get(item, "time"));
+	double frac = 0;
 	time_t v;
 
-	return t && !ctl_time_parse_rfc3339(t, &v) ? v : 0;
+	if (!t || ctl_time_parse_rfc3339(t, &v))
+		return 0;
+	/* "YYYY-MM-DDTHH:MM:SS.fff...": the fraction the parser skips */
+	if (strlen(t) > 20 && t[19] == '.')
+		frac = strtod(t + 19, NULL);
+	return (double)v + frac;
 }
 
 /* Events and the log's notices about itself, merged in time order. */
