@@ -253,7 +253,7 @@ static int cmd_sandbox_add(struct agent *a, const cJSON *args, cJSON *res,
 			   char *err, size_t errlen)
 {
 	const char *name, *iface, *mac, *mode, *xdp;
-	const cJSON *ips, *profiles;
+	const cJSON *ips, *profiles, *resolvers;
 	struct sandbox *sb;
 	int ret;
 
@@ -263,6 +263,7 @@ static int cmd_sandbox_add(struct agent *a, const cJSON *args, cJSON *res,
 	    (ret = arg_str(args, "mode", &mode, err, errlen)) ||
 	    (ret = arg_str(args, "xdp_mode", &xdp, err, errlen)) ||
 	    (ret = arg_strs(args, "ips", &ips, err, errlen)) ||
+	    (ret = arg_strs(args, "resolvers", &resolvers, err, errlen)) ||
 	    (ret = arg_strs(args, "profiles", &profiles, err, errlen)))
 		return ret;
 	if (!name || !iface)
@@ -313,6 +314,13 @@ static int cmd_sandbox_add(struct agent *a, const cJSON *args, cJSON *res,
 	ret = parse_addrs(ips, "ips", sb->ips, &sb->n_ips, err, errlen);
 	if (ret)
 		goto err;
+	if (resolvers) {
+		ret = parse_addrs(resolvers, "resolvers", sb->resolvers, &sb->n_resolvers,
+				  err, errlen);
+		if (ret)
+			goto err;
+		sb->has_resolvers = true;
+	}
 	if (profiles) {
 		ret = apply_profiles(a, &sb->scope, profiles, NULL, sb, err, errlen);
 	} else {
@@ -884,8 +892,8 @@ out:
 }
 
 static const char *const k_none[] = { NULL };
-static const char *const k_sb_add[] = { "name", "iface", "ips", "mac", "mode", "profiles",
-					"xdp_mode", NULL };
+static const char *const k_sb_add[] = { "name", "iface", "ips", "resolvers", "mac", "mode",
+					"profiles", "xdp_mode", NULL };
 static const char *const k_name[] = { "name", NULL };
 static const char *const k_rule_add[] = { "action", "rules", "profiles", "sandbox", NULL };
 static const char *const k_rule_rm[] = { "items", "sandbox", NULL };

@@ -24,6 +24,7 @@ enum opt_id {
 	OPT_PROFILE,
 	OPT_IFACE,
 	OPT_IP,
+	OPT_RESOLVER,
 	OPT_MAC,
 	OPT_MODE,
 	OPT_FOLLOW,
@@ -63,6 +64,7 @@ static const struct opt_def allow_opts[] = {
 static const struct opt_def sandbox_add_opts[] = {
 	{ "iface", 'i', true, false, OPT_IFACE },
 	{ "ip", 0, true, true, OPT_IP },
+	{ "resolver", 0, true, true, OPT_RESOLVER },
 	{ "mac", 0, true, false, OPT_MAC },
 	{ "mode", 'm', true, false, OPT_MODE },
 	{ "profile", 'p', true, true, OPT_PROFILE },
@@ -302,6 +304,17 @@ static int build_sandbox_add(const struct command *c, struct ctl_invocation *inv
 		ret = add_array(args, "ips", &ips);
 		for (int i = 0; !ret && i < cl->nvals; i++) {
 			if (cl->vals[i].id != OPT_IP)
+				continue;
+			ret = egress_addr_parse(cl->vals[i].arg, addr, err, errlen);
+			if (!ret)
+				ret = push_string(ips, egress_addr_str(addr, canon,
+								       sizeof(canon)));
+		}
+	}
+	if (!ret && opt_count(cl, OPT_RESOLVER)) {
+		ret = add_array(args, "resolvers", &ips);
+		for (int i = 0; !ret && i < cl->nvals; i++) {
+			if (cl->vals[i].id != OPT_RESOLVER)
 				continue;
 			ret = egress_addr_parse(cl->vals[i].arg, addr, err, errlen);
 			if (!ret)
@@ -615,7 +628,7 @@ static const struct command commands[] = {
 	  "the daemon, its sandboxes, interfaces and attach modes, map fill, lost events" },
 	{ "sandbox", "add", "sandbox.add", CTL_VIEW_SANDBOX, sandbox_add_opts, 1, 1,
 	  build_sandbox_add,
-	  "sandbox add NAME --iface IFACE [--ip ADDR]... [--mac MAC] [--mode MODE] [--profile P]...",
+	  "sandbox add NAME --iface IFACE [--ip ADDR]... [--resolver ADDR]... [--mac MAC] [--mode MODE] [--profile P]...",
 	  "registers a sandbox; returns once its interface is enforced" },
 	{ "sandbox", "del", "sandbox.del", CTL_VIEW_NONE, no_opts, 1, 1,
 	  build_sandbox_del,

@@ -127,6 +127,9 @@ static void test_sandbox_add(void **state)
 	     "\"iface\":\"veth0\",\"ips\":[\"198.18.0.2\",\"fd00::2\"],"
 	     "\"mac\":\"02:aa:00:00:00:01\",\"mode\":\"deny\","
 	     "\"profiles\":[\"pypi\",\"github\"]}}");
+	good("sandbox add sb1 --iface tap-sb1 --resolver 198.18.0.1 --resolver FD00::1",
+	     "{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb1\",\"iface\":\"tap-sb1\","
+	     "\"resolvers\":[\"198.18.0.1\",\"fd00::1\"]}}");
 	/* options before the name */
 	good("sandbox add --mode warn -i tap0 sb2",
 	     "{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb2\",\"iface\":\"tap0\",\"mode\":\"warn\"}}");
@@ -148,6 +151,7 @@ static void test_sandbox_add(void **state)
 	bad("sandbox add sb1 --iface", "--iface needs a value");
 	bad("sandbox add sb1 --iface tap0 --iface tap1", "--iface given twice");
 	bad("sandbox add sb1 --iface tap0 --ip 300.1.1.1", "'300.1.1.1' is not a valid IPv4 address");
+	bad("sandbox add sb1 --iface tap0 --resolver ns.example", "is not");
 	bad("sandbox add sb1 --iface tap0 --ip 198.18.0.0/15", "is not a valid IPv4 address");
 	bad("sandbox add sb1 --iface tap0 --ip fd00::zz", "is not a valid IPv6 address");
 	bad("sandbox add sb1 --iface tap0 --mac 01:00:5e:00:00:01", "multicast");
@@ -435,7 +439,7 @@ static void test_usage_text(void **state)
 	fclose(f);
 	/* every command of DESIGN section 7 */
 	static const char *const cmds[] = {
-		"  status\n", "  sandbox add NAME --iface IFACE [--ip ADDR]... [--mac MAC] "
+		"  status\n", "  sandbox add NAME --iface IFACE [--ip ADDR]... [--resolver ADDR]... [--mac MAC] "
 		"[--mode MODE] [--profile P]...\n", "  sandbox del NAME\n", "  sandbox list\n",
 		"  allow RULE... [--sandbox NAME] [--profile P]...\n",
 		"  deny RULE... [--sandbox NAME]\n", "  remove ID|RULE",
