@@ -129,6 +129,7 @@ static void test_malformed(void **state)
 		"{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"ok\"}}",
 		"{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"ok\",\"iface\":\"t\",\"mac\":\"02:00\"}}",
 		"{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"ok\",\"iface\":\"t\",\"ips\":[\"x\"]}}",
+		"{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"ok\",\"iface\":\"t\",\"resolvers\":[\"ns.example\"]}}",
 		"{\"v\":1,\"cmd\":\"explain\",\"args\":{\"target\":\"a.b\"}}",
 	};
 
@@ -228,6 +229,15 @@ static void test_sandbox_profiles_modes(void **state)
 	reply_contains(r, "\"profiles\":[\"lab\"]");
 	reply_contains(r, "\"mode_inherited\":true");
 	cJSON_Delete(r);
+	assert_false(a.sbs[0]->has_resolvers);
+	/* resolvers given at registration are the sandbox's, and exported */
+	r = expect_ok("{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb3\",\"iface\":\"tap3\","
+		      "\"resolvers\":[\"198.18.0.1\",\"fd00::53\"]}}");
+	cJSON_Delete(r);
+	r = expect_ok("{\"v\":1,\"cmd\":\"policy.export\",\"args\":{\"sandbox\":\"sb3\"}}");
+	reply_contains(r, "\"resolvers\":[\"198.18.0.1\",\"fd00::53\"]");
+	cJSON_Delete(r);
+	cJSON_Delete(expect_ok("{\"v\":1,\"cmd\":\"sandbox.del\",\"args\":{\"name\":\"sb3\"}}"));
 	expect_code("{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb1\",\"iface\":\"tap2\"}}", "EEXIST");
 	expect_code("{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb2\",\"iface\":\"tap1\"}}", "EEXIST");
 	expect_code("{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb2\",\"iface\":\"tap2\",\"profiles\":[\"nope\"]}}", "ENOENT");
@@ -260,7 +270,7 @@ static void test_sandbox_profiles_modes(void **state)
 	reply_contains(r, "\"deny\":[\"b.example\"]");
 	cJSON_Delete(r);
 	cJSON_Delete(expect_ok("{\"v\":1,\"cmd\":\"sandbox.del\",\"args\":{\"name\":\"sb1\"}}"));
-	assert_int_equal(fake.dels, 1);
+	assert_int_equal(fake.dels, 2);	/* sb3, then sb1 */
 	assert_int_equal(a.n_sbs, 0);
 }
 
