@@ -44,13 +44,15 @@
 #include "datapath.h"
 #include "rule.h"
 #include "frames.h"
+#include "dns_build.h"
 #include "empty.skel.h"
+#include "empty_tc.skel.h"
 
 #define IF_SBX		"egb-sbx"
 #define IF_PEER		"egb-host"
 #define MAX_SAMPLES	64
 #define MAX_BUCKETS	3
-#define MAX_STEPS	5
+#define MAX_STEPS	6
 #define EVENT_WINDOW_MS	1000
 #define HTTPS		443
 
@@ -62,12 +64,19 @@ static const char *const guest6[2] = { "fd00::2", "fd00::3" };
 #define ALLOWED_DST4	"198.18.1.1"
 #define NAMED_DST4	"198.18.2.1"	/* no IP rule: names decide */
 #define ALWAYS_DENY4	"198.19.255.254"	/* the platform's deny list */
+#define RESOLVER4	"198.18.0.53"	/* the sandbox's resolver */
+#define DNS_TTL		3600
+#define DNS_MSG_MAX	512	/* the messages built here */
 
 struct bench {
 	struct egress_dp *dp;
 	struct empty_bpf *empty;
+	struct empty_tc_bpf *empty_tc;
 	int xdp_fd;
 	int empty_fd;
+	int tc_fd;		/* tc_to_sandbox */
+	int empty_tc_fd;	/* its baseline: a tc program that does nothing */
+	__u16 dns_id;
 	__u32 ifindex;
 
 	int samples;
@@ -363,6 +372,27 @@ static int test_run(int fd, const void *frame, size_t len, __u32 ifindex,
 	return 0;
 }
 
+/* The same for a tc program (the frame as seen on ifindex). */
+static int tc_test_run(int fd, const void *frame, size_t len, __u32 ifindex,
+		       __u32 *dur, __u32 *ret)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		    .data_in = frame,
+		    .data_size_in = (__u32)len,
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .repeat = 1);
+
+	if (bpf_prog_test_run_opts(fd, &o))
+		return -errno;
+	if (dur)
+		*dur = o.duration;
+	if (ret)
+		*ret = o.retval;
+	return 0;
+}
+
 static __u32 run_egress(struct bench *b, const void *frame, size_t len)
 {
 	__u32 ret = 0;
@@ -460,6 +490,91 @@ static __u16 slot_new(struct bench *b)
 	if (egress_dp_slot_alloc(b->dp, &slot))
 		die("no rule slot");
 	return slot;
+}
+
+/* ---- DNS ----------------------------------------------------------------- */
+
+static void resolver_add(struct bench *b)
+{
+	__u8 a[16];
+
+	addr16(RESOLVER4, a);
+	if (egress_dp_resolver_add(b->dp, b->cur_id, a))
+		die("resolvers");
+}
+
+/* A query for name (type A, RD, no EDNS) into out; its length. */
+static size_t dns_query_msg(const char *name, __u16 id, __u8 *out)
+{
+	struct dmsg m;
+
+	dm_init(&m);
+	dm_header(&m, id, 0x0100, 1, 0, 0, 0);
+	dm_question(&m, name, 1, 1);
+	if (m.len > DNS_MSG_MAX)
+		die("DNS query for %s: %zu bytes", name, m.len);
+	memcpy(out, m.b, m.len);
+	return m.len;
+}
+
+/* Its answer: one A record, addr, DNS_TTL. */
+static size_t dns_answer_msg(const char *name, __u16 id, const char *addr, __u8 *out)
+{
+	struct dmsg m;
+	size_t owner;
+
+	dm_init(&m);
+	dm_header(&m, id, 0x8180, 1, 1, 0, 0);
+	owner = dm_question(&m, name, 1, 1);
+	dm_addr_rr(&m, (unsigned int)owner, addr, DNS_TTL);
+	if (m.len > DNS_MSG_MAX)
+		die("DNS answer for %s: %zu bytes", name, m.len);
+	memcpy(out, m.b, m.len);
+	return m.len;
+}
+
+/* The UDP frame guest:port -> RESOLVER4:53 (query) or back (answer). */
+static size_t dns_frame(__u8 *buf, bool answer, __u16 port, const __u8 *msg, size_t len)
+{
+	struct pkt_spec s = answer ? spec_udp(RESOLVER4, 53, guest4[0], port) :
+				     spec_udp(guest4[0], port, RESOLVER4, 53);
+
+	s.payload = msg;
+	s.payload_len = (__u32)len;
+	return frame_build(&s, buf, FRAME_MAX);
+}
+
+/*
+ * Binds addr to name in the current sandbox the way the data path does: a
+ * query XDP passes (the sandbox opened to allow-all and any resolver for
+ * it), its answer through tc; then the sandbox as it was.
+ */
+static void dns_bind(struct bench *b, const char *name, const char *addr)
+{
+	struct egress_sandbox sb, open;
+	__u8 msg[DNS_MSG_MAX], f[FRAME_MAX], a[16];
+	__u16 id = ++b->dns_id;
+	size_t n;
+
+	if (egress_dp_sandbox_get(b->dp, b->ifindex, &sb))
+		die("sandbox_get");
+	open = sb;
+	open.mode = EGRESS_MODE_ALLOW_ALL;
+	open.flags |= EGRESS_SB_F_ANY_RESOLVER;
+	if (egress_dp_sandbox_set(b->dp, b->ifindex, &open))
+		die("sandbox_set");
+	n = dns_query_msg(name, id, msg);
+	if (run_egress(b, f, dns_frame(f, false, 5353, msg, n)) != XDP_PASS)
+		die("binding %s: the query was not passed", name);
+	n = dns_answer_msg(name, id, addr, msg);
+	if (run_tc(b, f, dns_frame(f, true, 5353, msg, n)) != TC_ACT_OK)
+		die("binding %s: the answer was not passed", name);
+	if (egress_dp_sandbox_set(b->dp, b->ifindex, &sb))
+		die("sandbox_set");
+	addr16(addr, a);
+	if (egress_dp_binding_has_name(b->dp, b->cur_id, a, name) != 1)
+		die("binding %s to %s: not bound", name, addr);
+	events_drain(b);
 }
 
 /* ---- frames -------------------------------------------------------------- */
@@ -598,6 +713,8 @@ static void repeat_case(struct bench *b, const __u8 *frame, size_t len,
 
 /* ---- the loop method ----------------------------------------------------- */
 
+struct loop;
+
 struct step {
 	size_t len;
 	bool tc;		/* through tc_to_sandbox (never timed) */
@@ -605,7 +722,6 @@ struct step {
 	__u32 want;		/* the action it must get */
 };
 
-struct loop;
 typedef int (*script_fn)(struct bench *b, struct loop *l, __u64 i,
 			 struct step *st, __u8 (*buf)[FRAME_MAX]);
 
@@ -625,6 +741,11 @@ struct loop {
 	const void *set;
 	bool cold;
 	bool new_key;		/* a port of its own: every flow a new event */
+	bool resolver;		/* the sandbox has RESOLVER4 as its resolver */
+	const char *bind;	/* a name NAMED_DST4 is bound to by a DNS answer */
+	bool dns_each;		/* each flow's name bound first (untimed query + answer) */
+	const char *qname;	/* DNS cases: the name asked */
+	bool time_answer;	/* DNS cases: the answer timed (tc), not the query */
 	__u32 n_est;
 	size_t frame_bytes[MAX_BUCKETS];
 };
@@ -634,15 +755,16 @@ static __u8 step_buf[MAX_STEPS][FRAME_MAX];
 static void check_first(struct bench *b, const struct loop *l)
 {
 	const struct egress_event *e = &b->last_ev;
+	__u8 want_v = l->want_reason == EGRESS_REASON_DENY_RULE ? EGRESS_DENIED : EGRESS_ALLOWED;
 
 	if (l->want_reason < 0)
 		return;
 	events_drain(b);
 	if (!b->n_events)
 		die("the first flow emitted no event");
-	if (e->verdict != EGRESS_ALLOWED || e->reason != l->want_reason)
-		die("the first flow: verdict %u reason %u, wanted allowed/%d",
-		    e->verdict, e->reason, l->want_reason);
+	if (e->verdict != want_v || e->reason != l->want_reason)
+		die("the first flow: verdict %u reason %u, wanted %u/%d",
+		    e->verdict, e->reason, want_v, l->want_reason);
 	if (l->want_host && (e->host_len != strlen(l->want_host) ||
 			     memcmp(e->host, l->want_host, e->host_len)))
 		die("the first flow named '%.*s', wanted '%s'", e->host_len,
@@ -663,6 +785,10 @@ static void loop_case(struct bench *b, struct loop *l, struct result *res)
 	}
 	for (int s = 0; s < b->samples; s++) {
 		sandbox_use(b, l->slot);
+		if (l->resolver)
+			resolver_add(b);
+		if (l->bind)
+			dns_bind(b, l->bind, NAMED_DST4);
 		if (l->prep)
 			l->prep(b, l);
 		b->n_events = 0;
@@ -675,14 +801,26 @@ static void loop_case(struct bench *b, struct loop *l, struct result *res)
 				__u32 got, d_e, d_p;
 				int bk = st[k].bucket;
 
-				if (st[k].tc) {
+				if (st[k].tc && bk < 0) {
 					got = run_tc(b, step_buf[k], st[k].len);
 				} else if (bk < 0) {
 					got = run_egress(b, step_buf[k], st[k].len);
 				} else {
 					int e1, e2;
 
-					if (i & 1) {
+					if (st[k].tc) {	/* against the empty tc program */
+						if (i & 1) {
+							e1 = tc_test_run(b->empty_tc_fd, step_buf[k],
+									 st[k].len, b->ifindex, &d_e, NULL);
+							e2 = tc_test_run(b->tc_fd, step_buf[k], st[k].len,
+									 b->ifindex, &d_p, &got);
+						} else {
+							e2 = tc_test_run(b->tc_fd, step_buf[k], st[k].len,
+									 b->ifindex, &d_p, &got);
+							e1 = tc_test_run(b->empty_tc_fd, step_buf[k],
+									 st[k].len, b->ifindex, &d_e, NULL);
+						}
+					} else if (i & 1) {
 						e1 = test_run(b->empty_fd, step_buf[k], st[k].len,
 							      b->ifindex, 1, &d_e, NULL);
 						e2 = test_run(b->xdp_fd, step_buf[k], st[k].len,
@@ -700,11 +838,14 @@ static void loop_case(struct bench *b, struct loop *l, struct result *res)
 					n[bk]++;
 					l->frame_bytes[bk] = st[k].len;
 				}
-				if (got != st[k].want)
-					die("flow %llu, frame %d: %s, wanted %s",
+				if (got != st[k].want) {
+					events_drain(b);
+					die("flow %llu, frame %d: %s, wanted %s (last event: verdict %u, reason %u)",
 					    (unsigned long long)i, k,
 					    st[k].tc ? "?" : act_str(got),
-					    st[k].tc ? "TC_ACT_OK" : act_str(st[k].want));
+					    st[k].tc ? "TC_ACT_OK" : act_str(st[k].want),
+					    b->last_ev.verdict, b->last_ev.reason);
+				}
 			}
 			if (s == 0 && i == 0)
 				check_first(b, l);
@@ -830,6 +971,19 @@ static int hello_script(struct bench *b, struct loop *l, __u64 i,
 	size_t n = hello_raw(sni, l->late, l->key_share, raw, sizeof(raw));
 	int k = 0;
 
+	if (l->dns_each) {
+		__u8 msg[DNS_MSG_MAX];
+		__u16 port = (__u16)(1024 + i % 60000), id = (__u16)(i * 40503u);
+		size_t q = dns_query_msg(sni, id, msg);
+
+		st[k] = (struct step){ .len = dns_frame(buf[k], false, port, msg, q),
+				       .bucket = -1, .want = XDP_PASS };
+		k++;
+		q = dns_answer_msg(sni, id, NAMED_DST4, msg);
+		st[k] = (struct step){ .len = dns_frame(buf[k], true, port, msg, q), .tc = true,
+				       .bucket = -1, .want = TC_ACT_OK };
+		k++;
+	}
 	flow_of(i, false, &src, &sport);
 	c = conn_of(src, sport, NAMED_DST4, dport_of(l->new_key, i));
 	st[k] = (struct step){ .len = syn_frame(buf[k], &c), .bucket = l->n_buckets - 1,
@@ -947,6 +1101,7 @@ static void hello_cases(struct bench *b)
 			.slot = cases[c].slot, .n_buckets = 2, .iters = b->iters,
 			.script = hello_script, .want_reason = EGRESS_REASON_ALLOW_RULE,
 			.want_host = cases[c].sni, .sni = cases[c].sni, .late = cases[c].late,
+			.bind = cases[c].sni,
 		};
 		loop_case(b, &l, r);
 		case_add(b, cases[c].id, "hello", cases[c].title, "loop",
@@ -963,7 +1118,7 @@ static void hello_cases(struct bench *b)
 		.slot = b->slot_names, .n_buckets = 3, .iters = b->iters,
 		.script = hello_script, .want_reason = EGRESS_REASON_ALLOW_RULE,
 		.want_host = "api.example.com", .sni = "api.example.com", .late = true,
-		.key_share = 1216,
+		.key_share = 1216, .bind = "api.example.com",
 	};
 	loop_case(b, &l, r);
 	case_add(b, "pq_seg1", "pq", "post-quantum ClientHello, first segment (1448 bytes, no name yet)",
@@ -973,6 +1128,67 @@ static void hello_cases(struct bench *b)
 	result_sum(&sum, &r[0], &r[1]);
 	case_add(b, "pq_hello", "pq", "post-quantum ClientHello, both segments",
 		 "loop", l.frame_bytes[0] + l.frame_bytes[1], l.iters, &sum);
+}
+
+/* ---- DNS queries and answers --------------------------------------------- */
+
+/*
+ * A query per iteration from a port of its own to the resolver: timed
+ * through XDP (allowed: passed; denied: answered NXDOMAIN in place,
+ * XDP_TX). An allowed query's answer follows through tc, untimed, or
+ * (dns_answer) timed against the empty tc program, its query untimed.
+ */
+static int dns_script(struct bench *b, struct loop *l, __u64 i, struct step *st,
+		      __u8 (*buf)[FRAME_MAX])
+{
+	__u8 msg[DNS_MSG_MAX];
+	__u16 port = (__u16)(1024 + i % 60000), id = (__u16)(i * 40503u);
+	bool denied = l->want_reason == EGRESS_REASON_DENY_RULE;
+	bool answer = l->time_answer;
+	size_t n = dns_query_msg(l->qname, id, msg);
+	int k = 0;
+
+	st[k++] = (struct step){ .len = dns_frame(buf[0], false, port, msg, n),
+				 .bucket = answer ? -1 : 0,
+				 .want = denied ? XDP_TX : XDP_PASS };
+	if (denied)
+		return k;
+	n = dns_answer_msg(l->qname, id, NAMED_DST4, msg);
+	st[k] = (struct step){ .len = dns_frame(buf[k], true, port, msg, n), .tc = true,
+			       .bucket = answer ? 0 : -1, .want = TC_ACT_OK };
+	return k + 1;
+}
+
+static void dns_cases(struct bench *b)
+{
+	struct result r[MAX_BUCKETS];
+	struct {
+		const char *id, *title, *qname;
+		int reason;
+		bool answer;
+	} cases[] = {
+		{ "dns_query_allowed", "DNS query (A api.example.com) to the resolver, allowed by *.example.com",
+		  "api.example.com", EGRESS_REASON_ALLOW_RULE, false },
+		{ "dns_query_denied", "DNS query (A blocked.example.com), denied: NXDOMAIN built in place, XDP_TX",
+		  "blocked.example.com", EGRESS_REASON_DENY_RULE, false },
+		{ "dns_answer", "DNS answer (one A record) through tc_to_sandbox, learnt as a binding (against an empty tc program)",
+		  "api.example.com", EGRESS_REASON_ALLOW_RULE, true },
+	};
+
+	note("DNS (loop, %u queries x %d samples)\n", b->iters, b->samples);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct loop l = {
+			.slot = b->slot_names, .n_buckets = 1, .iters = b->iters,
+			.script = dns_script, .want_reason = cases[c].reason,
+			.resolver = true, .qname = cases[c].qname, .time_answer = cases[c].answer,
+		};
+
+		if (!wanted(b, "dns") && !wanted(b, cases[c].id))
+			continue;
+		loop_case(b, &l, r);
+		case_add(b, cases[c].id, "dns", cases[c].title, "loop", l.frame_bytes[0],
+			 l.iters, &r[0]);
+	}
 }
 
 /* ---- rule scale ---------------------------------------------------------- */
@@ -1177,6 +1393,9 @@ static void scale_series(struct bench *b, enum set_kind kind, const __u32 *sizes
 			l.n_buckets = 2;
 			l.script = hello_script;
 			l.want_host = set_name_of(0, first);
+			/* as a guest resolves each name before it connects */
+			l.resolver = true;
+			l.dns_each = true;
 		} else {
 			l.n_buckets = 1;
 			l.script = scale_ip_script;
@@ -1303,7 +1522,8 @@ static void summary(struct bench *b)
 	add_or_null(s, "hello_ns", hello, 1);
 	add_or_null(s, "hello_worst_ns", worst, 1);
 	add_or_null(s, "pq_hello_ns", pq, 1);
-	cJSON_AddNullToObject(s, "dns_query_ns");
+	add_or_null(s, "dns_query_ns", max2(case_val(b, "dns_query_allowed", "marginal_ns"),
+					     case_val(b, "dns_query_denied", "marginal_ns")), 1);
 	add_or_null(s, "scale_1m_over_1k", scale_max, 100);
 	cJSON_AddNullToObject(s, "throughput_ratio_veth");
 	cJSON_AddNullToObject(s, "throughput_ratio_tap");
@@ -1402,6 +1622,11 @@ static void dp_init(struct bench *b)
 		die("loading the empty program: %s", strerror(errno));
 	b->xdp_fd = egress_dp_xdp_fd(b->dp);
 	b->empty_fd = bpf_program__fd(b->empty->progs.xdp_empty);
+	b->empty_tc = empty_tc_bpf__open_and_load();
+	if (!b->empty_tc)
+		die("loading the empty tc program: %s", strerror(errno));
+	b->tc_fd = egress_dp_tc_fd(b->dp);
+	b->empty_tc_fd = bpf_program__fd(b->empty_tc->progs.tc_empty);
 	ret = egress_dp_events_subscribe(b->dp, on_event, b);
 	if (ret)
 		die("events: %s", strerror(-ret));
@@ -1504,6 +1729,9 @@ int main(int argc, char **argv)
 	    wanted(&b, "hello_worst_labels") || wanted(&b, "hello_worst_long") ||
 	    wanted(&b, "pq_hello"))
 		hello_cases(&b);
+	if (wanted(&b, "dns") || wanted(&b, "dns_query_allowed") ||
+	    wanted(&b, "dns_query_denied") || wanted(&b, "dns_answer"))
+		dns_cases(&b);
 	if (wanted(&b, "scale"))
 		scale(&b);
 	summary(&b);
@@ -1540,6 +1768,7 @@ int main(int argc, char **argv)
 	free(text);
 	cJSON_Delete(b.root);
 	empty_bpf__destroy(b.empty);
+	empty_tc_bpf__destroy(b.empty_tc);
 	egress_dp_close(b.dp);
 	return 0;
 }
