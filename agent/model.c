@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <search.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,38 +126,119 @@ void scope_del_profile(struct scope *sc, const char *name)
 			scope_del_at(sc, i);
 }
 
+/*
+ * The rules of one origin by action and pattern, so that replacing a
+ * million of them costs a million lookups, not a million scans.
+ */
+struct rule_index {
+	struct hsearch_data h;
+	char **keys;
+	size_t n, cap;
+};
+
+static int index_init(struct rule_index *ix, size_t cap)
+{
+	memset(ix, 0, sizeof(*ix));
+	ix->cap = cap;
+	ix->keys = calloc(cap ? cap : 1, sizeof(*ix->keys));
+	if (!ix->keys || !hcreate_r(cap + cap / 2 + 16, &ix->h)) {
+		free(ix->keys);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void index_free(struct rule_index *ix)
+{
+	hdestroy_r(&ix->h);
+	for (size_t i = 0; i < ix->n; i++)
+		free(ix->keys[i]);
+	free(ix->keys);
+}
+
+/* The id filed under a rule, 0 when there is none. */
+static __u32 index_get(struct rule_index *ix, __u8 action, const char *pattern)
+{
+	char key[EGRESS_PATTERN_MAX + 4];
+	ENTRY e = { .key = key }, *found;
+
+	snprintf(key, sizeof(key), "%u %s", action, pattern);
+	return hsearch_r(e, FIND, &found, &ix->h) ? (__u32)(uintptr_t)found->data : 0;
+}
+
+static int index_put(struct rule_index *ix, __u8 action, const char *pattern, __u32 id)
+{
+	char key[EGRESS_PATTERN_MAX + 4];
+	ENTRY e, *found;
+
+	if (ix->n == ix->cap)
+		return -ENOSPC;
+	snprintf(key, sizeof(key), "%u %s", action, pattern);
+	e.key = strdup(key);
+	e.data = (void *)(uintptr_t)id;
+	if (!e.key)
+		return -ENOMEM;
+	if (!hsearch_r(e, ENTER, &found, &ix->h)) {
+		free(e.key);
+		return -ENOMEM;
+	}
+	if (found->key != e.key)
+		free(e.key);	/* already there */
+	else
+		ix->keys[ix->n++] = e.key;
+	return 0;
+}
+
 /* Replaces the rules of one origin (profile, or "" for none) keeping ids. */
 static int scope_replace(struct agent *a, struct scope *sc, const char *origin,
 			 const struct egress_rule *rules, size_t n)
 {
+	struct rule_index old, added;
 	struct scope next;
 	int ret;
 
+	ret = index_init(&old, sc->n_rules);
+	if (ret)
+		return ret;
+	ret = index_init(&added, n);
+	if (ret) {
+		index_free(&old);
+		return ret;
+	}
 	scope_init(&next, sc->kind);
 	for (size_t i = 0; i < sc->n_rules; i++) {
-		if (strcmp(sc->rules[i].profile, origin)) {
-			ret = scope_add(&next, &sc->rules[i].r, sc->rules[i].profile);
-			if (ret)
-				goto err;
-		}
+		const struct arule *r = &sc->rules[i];
+
+		ret = strcmp(r->profile, origin) ?
+			scope_add(&next, &r->r, r->profile) :
+			index_put(&old, r->r.action, r->r.pattern, r->r.id);
+		if (ret)
+			goto err;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct egress_rule r = rules[i];
-		struct arule *old = scope_find(sc, r.action, r.pattern, origin);
+		__u32 id;
 
-		if (scope_find(&next, r.action, r.pattern, origin))
+		if (index_get(&added, r.action, r.pattern))
 			continue;	/* listed twice */
-		r.id = old ? old->r.id : a->next_rule_id++;
-		ret = scope_add(&next, &r, origin);
+		id = index_get(&old, r.action, r.pattern);
+		r.id = id ? id : a->next_rule_id++;
+		ret = index_put(&added, r.action, r.pattern, r.id);
+		if (!ret)
+			ret = scope_add(&next, &r, origin);
 		if (ret)
 			goto err;
 	}
 	free(sc->rules);
 	sc->rules = next.rules;
 	sc->n_rules = next.n_rules;
+	index_free(&old);
+	index_free(&added);
 	return 0;
 err:
 	scope_free(&next);
+	index_free(&old);
+	index_free(&added);
 	return ret;
 }
 
