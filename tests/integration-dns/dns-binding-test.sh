@@ -136,8 +136,10 @@ cat >"$WORK/policy.json" <<EOF
 {"mode": "deny", "allow": ["pkg.example.com", "git.example.com"],
  "resolvers": ["198.18.50.1"]}
 EOF
-in_host "$DP_ATTACH" --iface "$VH" --policy "$WORK/policy.json" >"$WORK/events.log" \
-	2>"$WORK/dp-attach.err" &
+# not through in_host: a backgrounded function is a subshell, and $! must be
+# dp-attach itself for the cleanup to stop it (ip netns exec execs it)
+ip netns exec "$HOST" "$DP_ATTACH" --iface "$VH" --policy "$WORK/policy.json" \
+	>"$WORK/events.log" 2>"$WORK/dp-attach.err" &
 DP_PID=$!
 for _ in $(seq 50); do
 	grep -q '^ready' "$WORK/events.log" 2>/dev/null && break
