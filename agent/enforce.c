@@ -52,9 +52,19 @@ static int scope_build(struct agent *a, const struct scope *sc, __u16 *slot,
 		       char *err, size_t errlen)
 {
 	int ret = egress_dp_slot_alloc(a->dp, slot);
+	__u32 n_names = 0;
 
 	if (ret)
 		return egress_errf(err, errlen, ret, "no free rule slot");
+	/* a name table with room for these and as many more added one by one */
+	for (size_t i = 0; i < sc->n_rules; i++)
+		n_names += sc->rules[i].r.kind != EGRESS_RULE_IP;
+	ret = egress_dp_slot_reserve(a->dp, *slot, n_names);
+	if (ret) {
+		egress_dp_slot_free(a->dp, *slot);
+		*slot = EGRESS_SLOT_NONE;
+		return egress_errf(err, errlen, ret, "cannot make a name table: %s", strerror(-ret));
+	}
 	for (size_t i = 0; i < sc->n_rules; i++) {
 		const struct egress_rule *r = &sc->rules[i].r;
 

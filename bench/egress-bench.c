@@ -489,6 +489,9 @@ static __u16 slot_new(struct bench *b)
 
 	if (egress_dp_slot_alloc(b->dp, &slot))
 		die("no rule slot");
+	/* room for the largest rule set, loaded one rule at a time */
+	if (egress_dp_slot_reserve(b->dp, slot, EGRESS_MAX_NAME_RULES / 2))
+		die("no name table");
 	return slot;
 }
 

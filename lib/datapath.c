@@ -471,7 +471,23 @@ int egress_dp_name_hash(const struct egress_dp *dp, const char *name,
 	return 0;
 }
 
-static struct slot_names *slot_names(struct egress_dp *dp, __u16 slot, bool create)
+/*
+ * The entries a name table gets for n rules: room to add as many again in
+ * place. The kernel allocates a hash table's buckets for its maximum up
+ * front (16 bytes each), so a slot is not given the 2M-entry maximum unless
+ * it needs it; a slot that fills up is rebuilt into a bigger one.
+ */
+static __u32 name_table_size(__u32 n)
+{
+	__u32 size = EGRESS_NAME_TABLE_MIN;
+
+	while (size < 2 * (__u64)n && size < EGRESS_MAX_NAME_RULES)
+		size *= 2;
+	return size;
+}
+
+static struct slot_names *slot_names(struct egress_dp *dp, __u16 slot, bool create,
+				     __u32 n_rules)
 {
 	struct slot_names *sn;
 	__u32 key = slot;
@@ -483,7 +499,7 @@ static struct slot_names *slot_names(struct egress_dp *dp, __u16 slot, bool crea
 		return dp->names[slot];
 	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "name_rules_slot",
 			    sizeof(struct egress_name_key),
-			    sizeof(struct egress_name_rule), EGRESS_MAX_NAME_RULES,
+			    sizeof(struct egress_name_rule), name_table_size(n_rules),
 			    &(struct bpf_map_create_opts){ .sz = sizeof(struct bpf_map_create_opts),
 							   .map_flags = BPF_F_NO_PREALLOC });
 	if (fd < 0)
@@ -537,7 +553,7 @@ static int name_rule_set(struct egress_dp *dp, __u16 slot, __u8 action,
 
 	if (action >= EGRESS_ACT__MAX)
 		return -EINVAL;
-	sn = slot_names(dp, slot, rule_id != 0);
+	sn = slot_names(dp, slot, rule_id != 0, 0);
 	if (!sn)
 		return rule_id ? -ENOMEM : -ENOENT;
 	if (sn->adopted)
@@ -602,10 +618,26 @@ int egress_dp_name_rule_del(struct egress_dp *dp, __u16 slot,
 	return name_rule_set(dp, slot, r->action, r, 0);
 }
 
+int egress_dp_slot_reserve(struct egress_dp *dp, __u16 slot, __u32 n_names)
+{
+	if (dp->names[slot])
+		return -EEXIST;
+	return slot_names(dp, slot, true, n_names) ? 0 : -ENOMEM;
+}
+
 int egress_dp_slot_load(struct egress_dp *dp, __u16 slot,
 			const struct egress_policy *p)
 {
+	__u32 n_names = 0;
 	int ret;
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		n_names += p->rules[i].kind != EGRESS_RULE_IP;
+	if (n_names && !dp->names[slot]) {
+		ret = egress_dp_slot_reserve(dp, slot, n_names);
+		if (ret)
+			return ret;
+	}
 
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct egress_rule *r = &p->rules[i];

@@ -66,6 +66,12 @@ int egress_dp_name_rule_del(struct egress_dp *dp, __u16 slot,
 /* The hash the data path files a canonical name under, and its labels. */
 int egress_dp_name_hash(const struct egress_dp *dp, const char *name,
 			__u64 *hash, __u32 *labels);
+/*
+ * Creates a slot's name table with room for n_names rules and as many again
+ * (it is created small on the first name rule otherwise); a name rule added
+ * beyond its room fails with -E2BIG: build the rules into a fresh slot.
+ */
+int egress_dp_slot_reserve(struct egress_dp *dp, __u16 slot, __u32 n_names);
 /* Loads every rule of p into slot. */
 int egress_dp_slot_load(struct egress_dp *dp, __u16 slot,
 			const struct egress_policy *p);

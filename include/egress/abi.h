@@ -25,6 +25,7 @@
 #define EGRESS_MAX_EXT_HDRS		8	/* IPv6 extension headers walked */
 #define EGRESS_HOST_MAX			256	/* 253 + NUL, rounded */
 #define EGRESS_MAX_NAME_RULES		(1 << 21) /* per slot */
+#define EGRESS_NAME_TABLE_MIN		1024	/* a slot's name table starts this big */
 #define EGRESS_HELLOS_PER_SANDBOX	64	/* ClientHellos/requests in flight */
 #define EGRESS_HELLO_RAW_CAP		8192	/* stream bytes inspected per flow */
 #define EGRESS_HELLO_MAX_SEGS		4096	/* payload segments before a verdict */
