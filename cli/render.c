@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_fmt.h"
 #include "render.h"
 #include "table.h"
 #include "timefmt.h"
@@ -372,9 +373,8 @@ const char *ctl_event_text(const cJSON *ev, char *buf, size_t len)
 
 	if (time && !ctl_time_parse_rfc3339(time, &t))
 		time = ctl_time_local(t, when, sizeof(when));
-	snprintf(buf, len, "%s  %-8s %s  (mode: %s)", time ? time : "-",
-		 verdict ? verdict : "-", host ? host : "-", mode ? mode : "-");
-	return buf;
+	return egress_audit_line(buf, len, time ? time : "-", verdict ? verdict : "-",
+				 host ? host : "-", mode ? mode : "-");
 }
 
 static int print_event(const cJSON *ev, FILE *out)
@@ -389,9 +389,16 @@ static void print_notice(const cJSON *n, FILE *out)
 {
 	const char *t = cJSON_GetStringValue(get(n, "time"));
 	const char *text = cJSON_GetStringValue(get(n, "notice"));
+	char line[1024], when[48];
+	time_t v;
+
+	/* local time, as the events around it */
+	if (t && !ctl_time_parse_rfc3339(t, &v))
+		t = ctl_time_local(v, when, sizeof(when));
 
 	if (text)
-		fprintf(out, "%s  NOTICE   %s\n", t ? t : "-", text);
+		fprintf(out, "%s\n", egress_audit_line(line, sizeof(line), t ? t : "-", "NOTICE",
+							text, NULL));
 }
 
 /* When an audit record happened, in seconds; 0 when it cannot be read. */

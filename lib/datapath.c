@@ -1041,15 +1041,9 @@ int egress_dp_binding_grace_set(struct egress_dp *dp, __u32 seconds)
 /* The sandbox's bindings map (an fd to close), or -errno. */
 static int bindings_fd(struct egress_dp *dp, __u32 sandbox_id)
 {
-	__u32 id;
-	int fd;
-
 	if (!sandbox_id || sandbox_id >= EGRESS_MAX_SANDBOXES)
 		return -EINVAL;
-	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.bindings), &sandbox_id, &id))
-		return errno == ENOENT ? -ENOENT : -errno;
-	fd = bpf_map_get_fd_by_id(id);
-	return fd < 0 ? -errno : fd;
+	return inner_fd(bpf_map__fd(dp->skel->maps.bindings), sandbox_id);
 }
 
 static __u64 monotonic_ns(void)

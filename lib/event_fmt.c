@@ -61,17 +61,25 @@ const char *egress_rfc3339(uint64_t realtime_ns, int frac, char *buf, size_t len
 	return buf;
 }
 
+const char *egress_audit_line(char *buf, size_t len, const char *when, const char *word,
+			      const char *what, const char *mode)
+{
+	if (mode)
+		snprintf(buf, len, "%s  %-8s %s  (mode: %s)", when, word, what, mode);
+	else
+		snprintf(buf, len, "%s  %-8s %s", when, word, what);
+	return buf;
+}
+
 const char *egress_event_text_at(const struct egress_event *e, uint64_t realtime_ns,
 				 char *buf, size_t len)
 {
 	char when[48], host[EGRESS_HOST_MAX + 64];
 
-	snprintf(buf, len, "%s  %-8s %s  (mode: %s)",
-		 egress_rfc3339(realtime_ns, 0, when, sizeof(when)),
-		 egress_verdict_name(e->verdict),
-		 egress_event_host(e, host, sizeof(host)),
-		 egress_mode_name(e->mode));
-	return buf;
+	return egress_audit_line(buf, len, egress_rfc3339(realtime_ns, 0, when, sizeof(when)),
+				 egress_verdict_name(e->verdict),
+				 egress_event_host(e, host, sizeof(host)),
+				 egress_mode_name(e->mode));
 }
 
 const char *egress_event_text(const struct egress_event *e, char *buf, size_t len)
@@ -141,16 +149,19 @@ const char *egress_audit_record_text(const struct egress_audit_record *r, char *
 	switch (r->kind) {
 	case EGRESS_AUDIT_EVENT:
 		return egress_event_text_at(&r->ev, r->time_ns, buf, len);
-	case EGRESS_AUDIT_LOST:
-		snprintf(buf, len, "%s  %-8s %llu event%s  (ring buffer full)",
-			 egress_rfc3339(r->time_ns, 0, when, sizeof(when)), "LOST",
+	case EGRESS_AUDIT_LOST: {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%llu event%s  (ring buffer full)",
 			 (unsigned long long)r->lost, r->lost == 1 ? "" : "s");
-		return buf;
+		return egress_audit_line(buf, len,
+					 egress_rfc3339(r->time_ns, 0, when, sizeof(when)),
+					 "LOST", what, NULL);
+	}
 	default:
-		snprintf(buf, len, "%s  %-8s %s",
-			 egress_rfc3339(r->time_ns, 0, when, sizeof(when)), "NOTICE",
-			 r->text);
-		return buf;
+		return egress_audit_line(buf, len,
+					 egress_rfc3339(r->time_ns, 0, when, sizeof(when)),
+					 "NOTICE", r->text, NULL);
 	}
 }
 

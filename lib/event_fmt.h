@@ -27,6 +27,13 @@ const char *egress_rfc3339(uint64_t realtime_ns, int frac, char *buf, size_t len
 
 /* One text line, no newline, at the event's own time. Returns buf. */
 const char *egress_event_text(const struct egress_event *e, char *buf, size_t len);
+/*
+ * The one layout of an audit text line (DESIGN 6): time, a word padded to
+ * eight (ALLOWED, DENIED, NOTICE), what it is about, and the mode when
+ * there is one: "TIME  DENIED   example2.com  (mode: deny)".
+ */
+const char *egress_audit_line(char *buf, size_t len, const char *when, const char *word,
+			      const char *what, const char *mode);
 /* The same line at the given wall-clock time (an audit record's). */
 const char *egress_event_text_at(const struct egress_event *e, uint64_t realtime_ns,
 				 char *buf, size_t len);
