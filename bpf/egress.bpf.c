@@ -836,10 +836,19 @@ __noinline int tc_tcp(const struct egress_sandbox *sb, const struct pkt *p)
 		.flags = EGRESS_FLOW_F_INBOUND,
 		.proto = EGRESS_PROTO_TCP,
 	};
+	bool syn;
+	__u32 *held;
 	void *table;
 
 	if (!sb || !p)
 		return 0;
+	/* most segments: an ACK while the sandbox holds no inspected bytes */
+	syn = (p->tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) == EG_TCP_SYN;
+	if (!syn) {
+		held = bpf_map_lookup_elem(&hello_count, &sb->id);
+		if (!(p->tcp_flags & EG_TCP_ACK) || !held || !*held)
+			return 0;
+	}
 	table = bpf_map_lookup_elem(&flows, &sb->id);
 	if (!table)
 		return 0;
@@ -849,7 +858,7 @@ __noinline int tc_tcp(const struct egress_sandbox *sb, const struct pkt *p)
 	key.dport = p->sport;
 
 	/* A connection opened from outside: its replies belong to it. */
-	if ((p->tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) == EG_TCP_SYN) {
+	if (syn) {
 		nf.decided_ns = bpf_ktime_get_ns();
 		nf.generation = sb->generation;
 		if (bpf_map_update_elem(table, &key, &nf, BPF_NOEXIST) &&
@@ -859,13 +868,9 @@ __noinline int tc_tcp(const struct egress_sandbox *sb, const struct pkt *p)
 	}
 
 	/* The peer acknowledged a flow's inspected bytes: let them go. */
-	if (p->tcp_flags & EG_TCP_ACK) {
-		__u32 *held = bpf_map_lookup_elem(&hello_count, &sb->id);
-		struct egress_flow *f;
+	{
+		struct egress_flow *f = bpf_map_lookup_elem(table, &key);
 
-		if (!held || !*held)
-			return 0;
-		f = bpf_map_lookup_elem(table, &key);
 		if (f && (f->flags & EGRESS_FLOW_F_HELLO) &&
 		    f->state == EGRESS_FLOW_DECIDED && f->proto != EGRESS_PROTO_DNS &&
 		    (__s32)(p->ack_seq - f->isn - f->inspected) >= 0)
