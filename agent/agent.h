@@ -49,8 +49,8 @@ struct sandbox {
 	bool has_resolvers;			/* set explicitly (policy) */
 	__u8 resolvers[SB_MAX_ADDRS][16];	/* in force */
 	size_t n_resolvers;
-	char xdp_mode[16];			/* asked for: skb, native */
-	char attach_xdp[24];			/* as attached: multiprog-skb, ... */
+	char xdp_mode[16];			/* asked for: auto, tc, skb, native */
+	char attach_xdp[24];			/* ingress as attached: tc, skb, multiprog-skb, ... */
 	__u32 generation;
 	struct scope scope;
 };

@@ -2,9 +2,14 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <xdp/libxdp.h>
 
@@ -15,7 +20,8 @@
 
 #define XDP_PROG_NAME	"xdp_egress"
 #define TC_PROG_NAME	"tc_to_sandbox"
-/* Our filter on the clsact egress hook. */
+#define TC_IN_PROG_NAME	"tc_from_sandbox"
+/* Our filter on the clsact hooks. */
 #define TC_HANDLE	0xe9
 #define TC_PRIORITY	0xe9
 
@@ -144,27 +150,32 @@ int detach_xdp(int ifindex)
 	return ret;
 }
 
-int attach_tc(struct egress_dp *dp, int ifindex, char *err, size_t errlen)
+static int tc_attach(int ifindex, enum bpf_tc_attach_point where, int prog_fd,
+		     char *err, size_t errlen)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = TC_PRIORITY,
-		    .prog_fd = egress_dp_tc_fd(dp), .flags = BPF_TC_F_REPLACE);
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	const char *hook_name = where == BPF_TC_INGRESS ? "ingress" : "egress";
 	int ret;
 
+	if (prog_fd < 0)
+		return egress_errf(err, errlen, prog_fd, "cannot load the tc %s program: %s",
+				   hook_name, strerror(-prog_fd));
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST)
 		return egress_errf(err, errlen, ret, "cannot create the clsact qdisc: %s",
 				   strerror(-ret));
 	ret = bpf_tc_attach(&hook, &o);
 	if (ret)
-		return egress_errf(err, errlen, ret, "cannot attach the tc program: %s",
-				   strerror(-ret));
+		return egress_errf(err, errlen, ret, "cannot attach the tc %s program: %s",
+				   hook_name, strerror(-ret));
 	return 0;
 }
 
-int attached_tc(int ifindex)
+static int tc_attached(int ifindex, enum bpf_tc_attach_point where, const char *name)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = TC_PRIORITY);
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -175,16 +186,105 @@ int attached_tc(int ifindex)
 	fd = bpf_prog_get_fd_by_id(o.prog_id);
 	if (fd < 0)
 		return 0;
-	found = !bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, TC_PROG_NAME);
+	found = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		!strncmp(info.name, name, sizeof(info.name) - 1);
 	close(fd);
 	return found;
 }
 
-int detach_tc(int ifindex)
+static int tc_detach(int ifindex, enum bpf_tc_attach_point where)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = TC_PRIORITY);
 	int ret = bpf_tc_detach(&hook, &o);
 
 	return ret == -ENOENT ? 0 : ret;
+}
+
+int attach_tc(struct egress_dp *dp, int ifindex, char *err, size_t errlen)
+{
+	return tc_attach(ifindex, BPF_TC_EGRESS, egress_dp_tc_fd(dp), err, errlen);
+}
+
+int attached_tc(int ifindex)
+{
+	return tc_attached(ifindex, BPF_TC_EGRESS, TC_PROG_NAME);
+}
+
+int detach_tc(int ifindex)
+{
+	return tc_detach(ifindex, BPF_TC_EGRESS);
+}
+
+/* The interface's driver ("veth", "tun", ...) as ethtool reports it. */
+static int iface_driver(int ifindex, char *buf, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+	int fd, ret = 0;
+
+	if (!if_indextoname(ifindex, ifr.ifr_name))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		ret = -errno;
+	close(fd);
+	if (!ret)
+		snprintf(buf, len, "%s", info.driver);
+	return ret;
+}
+
+const char *attach_mode_resolve(int ifindex, const char *mode)
+{
+	char drv[32];
+
+	if (strcmp(mode, "auto"))
+		return mode;
+	/*
+	 * Measured (BENCHMARKS.md, "Attach mode per interface kind"): on a
+	 * veth and a tap a tc ingress classifier keeps TCP throughput where
+	 * XDP in either mode does not. Other kinds: generic XDP, which works
+	 * on every interface.
+	 */
+	if (!iface_driver(ifindex, drv, sizeof(drv)) &&
+	    (!strcmp(drv, "veth") || !strcmp(drv, "tun")))
+		return "tc";
+	return "skb";
+}
+
+int attach_ingress(struct egress_dp *dp, int ifindex, const char *mode, char *how,
+		   char *err, size_t errlen)
+{
+	int ret;
+
+	mode = attach_mode_resolve(ifindex, mode);
+	if (strcmp(mode, "tc"))
+		return attach_xdp(dp, ifindex, mode, how, err, errlen);
+	ret = tc_attach(ifindex, BPF_TC_INGRESS, egress_dp_tc_in_fd(dp), err, errlen);
+	if (ret)
+		return ret;
+	if (!attached_ingress(ifindex, how))
+		return egress_errf(err, errlen, -EIO,
+				   "tc ingress attached but not found on the interface");
+	return 0;
+}
+
+int attached_ingress(int ifindex, char *how)
+{
+	if (attached_xdp(ifindex, how))
+		return 1;
+	if (!tc_attached(ifindex, BPF_TC_INGRESS, TC_IN_PROG_NAME))
+		return 0;
+	if (how)
+		snprintf(how, 24, "tc");
+	return 1;
+}
+
+int detach_ingress(int ifindex)
+{
+	int ret = detach_xdp(ifindex), ret2 = tc_detach(ifindex, BPF_TC_INGRESS);
+
+	return ret ? ret : ret2;
 }

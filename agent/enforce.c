@@ -129,7 +129,7 @@ static int addrs_load(struct agent *a, struct sandbox *sb)
 static void sandbox_undo(struct agent *a, struct sandbox *sb, bool detach)
 {
 	if (detach) {
-		detach_xdp(sb->ifindex);
+		detach_ingress(sb->ifindex);
 		detach_tc(sb->ifindex);
 	}
 	if (sb->ifindex)
@@ -154,7 +154,7 @@ int enforce_sandbox_add(struct agent *a, struct sandbox *sb, char *err, size_t e
 		if (a->sbs[i] != sb && a->sbs[i]->ifindex == sb->ifindex)
 			return egress_errf(err, errlen, -EEXIST, "%s is sandbox '%s''s interface",
 					   sb->iface, a->sbs[i]->name);
-	if (attached_xdp(sb->ifindex, NULL) || attached_tc(sb->ifindex))
+	if (attached_ingress(sb->ifindex, NULL) || attached_tc(sb->ifindex))
 		return egress_errf(err, errlen, -EEXIST,
 				   "%s already has egressd's programs attached (egressd --cleanup?)",
 				   sb->iface);
@@ -177,7 +177,7 @@ int enforce_sandbox_add(struct agent *a, struct sandbox *sb, char *err, size_t e
 		goto undo;
 	}
 	/* the entry is in place before the first frame can reach the program */
-	ret = attach_xdp(a->dp, sb->ifindex, sb->xdp_mode, sb->attach_xdp, err, errlen);
+	ret = attach_ingress(a->dp, sb->ifindex, sb->xdp_mode, sb->attach_xdp, err, errlen);
 	if (ret)
 		goto undo;
 	ret = attach_tc(a->dp, sb->ifindex, err, errlen);
@@ -416,13 +416,13 @@ int enforce_start(struct agent *a)
 		ret = sb_write(a, sb);
 		if (ret)
 			goto fail;
-		xdp = attached_xdp(ifindex, sb->attach_xdp);
+		xdp = attached_ingress(ifindex, sb->attach_xdp);
 		tc = attached_tc(ifindex);
 		if (!xdp) {
 			if (egress_dp_adopted(a->dp))
-				fprintf(stderr, "egressd: drift: sandbox %s: XDP was not attached to %s; attaching\n",
+				fprintf(stderr, "egressd: drift: sandbox %s: nothing decided %s's frames; attaching\n",
 					sb->name, sb->iface);
-			ret = attach_xdp(a->dp, ifindex, sb->xdp_mode, sb->attach_xdp, err, sizeof(err));
+			ret = attach_ingress(a->dp, ifindex, sb->xdp_mode, sb->attach_xdp, err, sizeof(err));
 			if (ret) {
 				fprintf(stderr, "egressd: sandbox %s: %s\n", sb->name, err);
 				goto out;
@@ -439,7 +439,7 @@ int enforce_start(struct agent *a)
 			}
 		}
 		if (xdp && tc)
-			fprintf(stderr, "egressd: sandbox %s: adopted on %s (xdp %s)\n", sb->name,
+			fprintf(stderr, "egressd: sandbox %s: adopted on %s (ingress %s)\n", sb->name,
 				sb->iface, sb->attach_xdp);
 	}
 	/* entries the state does not know: reported, left alone */
@@ -473,7 +473,7 @@ int enforce_cleanup(struct egress_dp *dp)
 	int ret = 0;
 
 	while (!bpf_map_get_next_key(sb_fd, prev, &next)) {
-		if (detach_xdp(next) || detach_tc(next)) {
+		if (detach_ingress(next) || detach_tc(next)) {
 			fprintf(stderr, "egressd: cannot detach from ifindex %u\n", next);
 			ret = -EIO;
 		}

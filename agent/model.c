@@ -413,8 +413,12 @@ cJSON *sandbox_json(const struct agent *a, const struct sandbox *sb)
 	cJSON_AddNumberToObject(o, "ifindex", sb->ifindex);
 	att = cJSON_AddObjectToObject(o, "attach");
 	if (att) {
-		cJSON_AddStringToObject(att, "xdp", sb->attach_xdp[0] ? sb->attach_xdp : "none");
-		cJSON_AddStringToObject(att, "tc", sb->attach_xdp[0] ? "egress" : "none");
+		bool tc_in = !strcmp(sb->attach_xdp, "tc");
+
+		cJSON_AddStringToObject(att, "ingress", sb->attach_xdp[0] ? sb->attach_xdp : "none");
+		cJSON_AddStringToObject(att, "xdp", sb->attach_xdp[0] && !tc_in ? sb->attach_xdp : "none");
+		cJSON_AddStringToObject(att, "tc", !sb->attach_xdp[0] ? "none" :
+					tc_in ? "ingress+egress" : "egress");
 	}
 	cJSON_AddStringToObject(o, "mode", egress_mode_name(sandbox_mode(a, sb)));
 	cJSON_AddBoolToObject(o, "mode_inherited", !sb->scope.has_mode);

@@ -64,7 +64,7 @@ EG_LOOP_CB dns_sum_step(__u32 i, void *arg)
  * Turns the query frame into its NXDOMAIN answer: MACs, addresses and ports
  * swapped, fresh IPv4/IPv6 and UDP headers, the answer from w->msg.
  */
-__noinline int dns_nxdomain_tx(struct xdp_md *ctx, const struct pkt *p,
+__noinline int dns_nxdomain_tx(eg_ctx_t *ctx, const struct pkt *p,
 			       struct dns_work *w)
 {
 	void *data, *data_end;
@@ -104,9 +104,9 @@ __noinline int dns_nxdomain_tx(struct xdp_md *ctx, const struct pkt *p,
 		if (!uh->check)
 			uh->check = 0xffff;
 	}
-	if (bpf_xdp_store_bytes(ctx, off + sizeof(*uh), w->msg, rlen))
+	if (eg_ctx_store(ctx, off + sizeof(*uh), w->msg, rlen))
 		return XDP_DROP;
-	return XDP_TX;
+	return eg_ctx_tx(ctx);
 }
 
 EG_INLINE bool dns_to_resolver(const struct egress_sandbox *sb, const __u8 *daddr)
@@ -208,7 +208,7 @@ EG_INLINE int dns_decide(const struct egress_sandbox *sb, const struct pkt *p,
 }
 
 /* A DNS query over UDP. Global: verified on its own. */
-__noinline int handle_dns(struct xdp_md *ctx, const struct egress_sandbox *sb,
+__noinline int handle_dns(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 			  const struct pkt *p)
 {
 	struct dns_work *w;
@@ -226,7 +226,7 @@ __noinline int handle_dns(struct xdp_md *ctx, const struct egress_sandbox *sb,
 	s->name_len = 0;
 	len = p->payload_len;
 	if (len >= EG_DNS_HDR_LEN && len <= EG_DNS_CAP && p->payload_off <= EG_MAX_HDR_OFF &&
-	    !bpf_xdp_load_bytes(ctx, p->payload_off, w->msg, len)) {
+	    !eg_ctx_load(ctx, p->payload_off, w->msg, len)) {
 		w->len = len;
 		understood = dns_decide(sb, p, w, s, &d);
 	} else {

@@ -132,7 +132,7 @@ static long dns_tcp_walk_step(__u32 i, void *arg)
 }
 
 /* Copies n bytes at pkt_off into the ring at its end. 0 or -1. */
-EG_INLINE int dns_tcp_append(struct xdp_md *ctx, struct egress_hello *h,
+EG_INLINE int dns_tcp_append(eg_ctx_t *ctx, struct egress_hello *h,
 			     __u32 pkt_off, __u32 n)
 {
 	__u32 done = 0;
@@ -147,7 +147,7 @@ EG_INLINE int dns_tcp_append(struct xdp_md *ctx, struct egress_hello *h,
 			chunk = 512;
 		if (chunk > EGRESS_HELLO_RAW_CAP - at)
 			chunk = EGRESS_HELLO_RAW_CAP - at;	/* up to the ring's end */
-		if (chunk < 1 || bpf_xdp_load_bytes(ctx, pkt_off + done, h->raw + at, chunk))
+		if (chunk < 1 || eg_ctx_load(ctx, pkt_off + done, h->raw + at, chunk))
 			return -1;
 		done += chunk;
 	}
@@ -161,7 +161,7 @@ EG_INLINE int dns_tcp_append(struct xdp_md *ctx, struct egress_hello *h,
  * One segment of a DNS over TCP flow the guest sends: its bytes taken into
  * the flow's ring, and every query they complete decided. Global.
  */
-__noinline int dns_tcp_inspect(struct xdp_md *ctx, const struct egress_sandbox *sb,
+__noinline int dns_tcp_inspect(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 			       const struct pkt *p, struct egress_flow *f,
 			       struct dns_tcp_out *out)
 {
@@ -219,7 +219,7 @@ __noinline int dns_tcp_inspect(struct xdp_md *ctx, const struct egress_sandbox *
 	if (ov_end > rel) {
 		/* bytes taken before: the same, or the flow is a lie */
 		struct cmp_ctx c = {
-			.xdp = ctx, .h = h, .chunk = s->chunk,
+			.ctx = ctx, .h = h, .chunk = s->chunk,
 			.pkt_off = p->payload_off, .raw_off = rel, .len = ov_end - rel,
 		};
 

@@ -2,14 +2,17 @@
 /*
  * egressd's data path.
  *
- * xdp_egress runs on frames the guest transmits (RX on the host side of its
- * tap/veth) and decides them in the order of DESIGN section 4. tc_to_sandbox
+ * from_sandbox decides the frames the guest transmits (RX on the host side
+ * of its tap/veth) in the order of DESIGN section 4: as the XDP program
+ * xdp_egress, and in the build with EG_TC_INGRESS (egress_in.bpf.o) as the
+ * tc ingress classifier tc_from_sandbox (see ctx.h). tc_to_sandbox
  * runs on frames travelling to the guest (TX on the host side), learns DNS
  * answers (dns_answer.h) and notes connections opened from outside so that
  * their replies pass.
  */
 #include <linux/pkt_cls.h>
 #include "maps.h"
+#include "ctx.h"
 #include "lib/parse.h"
 #include "lib/decision.h"
 #include "policy.h"
@@ -88,13 +91,13 @@ EG_INLINE bool src_addr_allowed(const struct egress_sandbox *sb, const __u8 *add
 }
 
 /* Enforces a decision on the frame in hand. */
-EG_INLINE int enforce(struct xdp_md *ctx, const struct pkt *p,
+EG_INLINE int enforce(eg_ctx_t *ctx, const struct pkt *p,
 		      const struct decision *d)
 {
 	if (d->verdict == EGRESS_ALLOWED)
 		return XDP_PASS;
 	if (p->l4proto == IPPROTO_TCP && !(p->flags & PKT_F_FRAG))
-		return xdp_send_rst(ctx, p);
+		return send_rst(ctx, p);
 	return XDP_DROP;
 }
 
@@ -104,12 +107,17 @@ EG_INLINE void emit(const struct egress_sandbox *sb, const struct pkt *p,
 	event_emit(sb, p, d, proto, NULL);
 }
 
-/* A frame refused outright, in every mode: one (rate-limited) event. */
-EG_INLINE int refuse(const struct egress_sandbox *sb, const struct pkt *p,
-		     __u8 reason)
+/*
+ * A frame refused outright, in every mode: one (rate-limited) event. Global:
+ * its decision stays off from_sandbox's stack.
+ */
+__noinline int refuse(const struct egress_sandbox *sb, const struct pkt *p,
+		      __u8 reason)
 {
 	struct decision d;
 
+	if (!sb || !p)
+		return XDP_DROP;
 	decision_set(&d, EGRESS_DENIED, reason, EGRESS_SCOPE_NONE, 0);
 	emit(sb, p, &d, pkt_proto(p));
 	return XDP_DROP;
@@ -333,7 +341,7 @@ EG_INLINE void flow_record(struct egress_flow *f, const struct egress_sandbox *s
  * A pending TCP flow's verdict, now that its first bytes say what it is.
  * A denied flow gives up its held bytes at once.
  */
-__noinline int tcp_settle(struct xdp_md *ctx, const struct egress_sandbox *sb,
+__noinline int tcp_settle(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 			  const struct pkt *p, struct egress_flow *f,
 			  const struct stream_out *so)
 {
@@ -419,7 +427,7 @@ __noinline int flow_new(const struct egress_sandbox *sb, const struct pkt *p,
 	return 0;
 }
 
-EG_INLINE int handle_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
+EG_INLINE int handle_tcp(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 			 const struct pkt *p, void *table,
 			 const struct egress_flow_key *key, struct egress_flow *f)
 {
@@ -568,7 +576,7 @@ __noinline int dns_tcp_address(const struct egress_sandbox *sb, const struct pkt
 }
 
 /* Global: a TCP segment to port 53 in deny or warn mode (dns_tcp.h). */
-__noinline int handle_dns_tcp(struct xdp_md *ctx, const struct egress_sandbox *sb,
+__noinline int handle_dns_tcp(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 			      const struct pkt *p)
 {
 	struct dns_tcp_out out = {};
@@ -686,7 +694,7 @@ deny:
 }
 
 /* Global (verified on its own): the TCP/UDP/ICMP/other flow path. */
-__noinline int handle_flow(struct xdp_md *ctx, const struct egress_sandbox *sb,
+__noinline int handle_flow(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 			   const struct pkt *p)
 {
 	struct egress_flow_key key = {};
@@ -748,20 +756,58 @@ __noinline int handle_flow(struct xdp_md *ctx, const struct egress_sandbox *sb,
 	return enforce(ctx, p, &d);
 }
 
-__noinline int xdp_parse(struct xdp_md *ctx, struct pkt *p)
+__noinline int frame_parse(eg_ctx_t *ctx, struct pkt *p)
 {
 	if (!p)
 		return PARSE_ERR_TRUNCATED;
-	p->frame_len = bpf_xdp_get_buff_len(ctx);
-	return parse_frame(p, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
+	p->frame_len = eg_ctx_len(ctx);
+#ifdef EG_TC_INGRESS
+	{
+		/* the headers in the linear part, where they are read in place */
+		__u32 want = p->frame_len < EG_CTX_PULL ? p->frame_len : EG_CTX_PULL;
+
+		if (eg_ctx_data(ctx) + want > eg_ctx_data_end(ctx))
+			bpf_skb_pull_data(ctx, want);
+	}
+#endif
+	return parse_frame(p, eg_ctx_data(ctx), eg_ctx_data_end(ctx));
 }
 
-SEC("xdp.frags")
-int xdp_egress(struct xdp_md *ctx)
+/* A frame that does not parse: denied, per mode. */
+__noinline int unparsed(const struct egress_sandbox *sb, const struct pkt *p, int err)
 {
-	__u32 ifindex = ctx->ingress_ifindex;
-	struct egress_sandbox *sb;
+	__u8 reason = EGRESS_REASON_PARSE_FAILURE;
 	struct decision d;
+
+	if (!sb || !p)
+		return XDP_DROP;
+	if (err == PARSE_ERR_SOURCE_ROUTE)
+		reason = EGRESS_REASON_SOURCE_ROUTE;
+	else if (err == PARSE_ERR_IP_OPTIONS)
+		reason = EGRESS_REASON_IP_OPTIONS;
+	decision_set(&d, EGRESS_DENIED, reason, EGRESS_SCOPE_NONE, 0);
+	decision_apply_mode(&d, sb->mode);
+	emit(sb, p, &d, pkt_proto(p));
+	return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
+}
+
+/* A fragment carries no port or name: IP rules alone decide. */
+__noinline int fragment(const struct egress_sandbox *sb, const struct pkt *p)
+{
+	struct decision d;
+
+	if (!sb || !p)
+		return XDP_DROP;
+	decide_by_address(sb, p, &d, NULL);
+	emit(sb, p, &d, pkt_proto(p));
+	return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
+}
+
+/* A frame the guest sent: XDP_PASS, XDP_DROP or XDP_TX (answered). */
+EG_INLINE int from_sandbox(eg_ctx_t *ctx)
+{
+	__u32 ifindex = eg_ctx_ifindex(ctx);
+	struct egress_sandbox *sb;
 	struct pkt p = {};
 	int err;
 
@@ -769,7 +815,7 @@ int xdp_egress(struct xdp_md *ctx)
 	if (!sb)
 		return XDP_PASS;	/* not a sandbox interface */
 
-	err = xdp_parse(ctx, &p);
+	err = frame_parse(ctx, &p);
 
 	/* 1. L2: in every mode. */
 	if (err == PARSE_ERR_VLAN)
@@ -780,18 +826,8 @@ int xdp_egress(struct xdp_md *ctx)
 		return refuse(sb, &p, EGRESS_REASON_SPOOFED_SOURCE);
 
 	/* 2. L3: what cannot be parsed fails closed (per mode). */
-	if (err) {
-		__u8 reason = EGRESS_REASON_PARSE_FAILURE;
-
-		if (err == PARSE_ERR_SOURCE_ROUTE)
-			reason = EGRESS_REASON_SOURCE_ROUTE;
-		else if (err == PARSE_ERR_IP_OPTIONS)
-			reason = EGRESS_REASON_IP_OPTIONS;
-		decision_set(&d, EGRESS_DENIED, reason, EGRESS_SCOPE_NONE, 0);
-		decision_apply_mode(&d, sb->mode);
-		emit(sb, &p, &d, pkt_proto(&p));
-		return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
-	}
+	if (err)
+		return unparsed(sb, &p, err);
 
 	if (p.eth_proto == ETH_P_ARP) {
 		if ((sb->flags & EGRESS_SB_F_CHECK_MAC) && !mac_equal(p.arp_sha, sb->mac))
@@ -807,18 +843,38 @@ int xdp_egress(struct xdp_md *ctx)
 	if ((sb->flags & EGRESS_SB_F_CHECK_IP) && !src_addr_allowed(sb, p.saddr))
 		return refuse(sb, &p, EGRESS_REASON_SPOOFED_SOURCE);
 
-	if (p.flags & PKT_F_FRAG) {
-		/* A fragment carries no port or name: IP rules alone decide. */
-		decide_by_address(sb, &p, &d, NULL);
-		emit(sb, &p, &d, pkt_proto(&p));
-		return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
-	}
+	if (p.flags & PKT_F_FRAG)
+		return fragment(sb, &p);
 	if (p.l4proto == IPPROTO_UDP && p.dport == EG_DNS_PORT)
 		return handle_dns(ctx, sb, &p);
 	if (p.l4proto == IPPROTO_TCP && p.dport == EG_DNS_PORT &&
 	    (sb->mode == EGRESS_MODE_DENY || sb->mode == EGRESS_MODE_WARN))
 		return handle_dns_tcp(ctx, sb, &p);
 	return handle_flow(ctx, sb, &p);
+}
+
+#ifdef EG_TC_INGRESS
+
+/* from_sandbox as a tc ingress classifier: an answer leaves by the same interface. */
+SEC("tc")
+int tc_from_sandbox(struct __sk_buff *skb)
+{
+	switch (from_sandbox(skb)) {
+	case XDP_PASS:
+		return TC_ACT_OK;
+	case XDP_TX:
+		return TC_ACT_REDIRECT;	/* eg_ctx_tx() said where */
+	default:
+		return TC_ACT_SHOT;
+	}
+}
+
+#else /* XDP, and tc_to_sandbox */
+
+SEC("xdp.frags")
+int xdp_egress(struct xdp_md *ctx)
+{
+	return from_sandbox(ctx);
 }
 
 /*
@@ -912,3 +968,5 @@ int tc_to_sandbox(struct __sk_buff *skb)
 	}
 	return TC_ACT_OK;
 }
+
+#endif

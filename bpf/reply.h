@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Answers to the guest built in place from its own frame, to be sent back
- * with XDP_TX: a TCP RST (rst.h), a DNS NXDOMAIN (dns_query.h).
+ * as XDP_TX: a TCP RST (rst.h), a DNS NXDOMAIN (dns_query.h).
  */
 #ifndef EGRESS_BPF_REPLY_H
 #define EGRESS_BPF_REPLY_H
@@ -10,6 +10,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include "lib/csum.h"
+#include "ctx.h"
 #include "lib/parse.h"
 
 /*
@@ -17,19 +18,17 @@
  * from p's destination back to its source (MACs and addresses swapped).
  * Returns the offset of the L4 header, for the caller to write, or -1.
  */
-EG_INLINE int reply_headers(struct xdp_md *ctx, const struct pkt *p,
+EG_INLINE int reply_headers(eg_ctx_t *ctx, const struct pkt *p,
 			    __u8 l4proto, __u32 l4_len)
 {
 	__u32 ip_len = p->family == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 	void *data, *data_end;
 	struct ethhdr *eth;
-	int delta;
 
-	delta = (int)(sizeof(*eth) + ip_len + l4_len) - (int)bpf_xdp_get_buff_len(ctx);
-	if (bpf_xdp_adjust_tail(ctx, delta))
+	if (eg_ctx_resize(ctx, sizeof(*eth) + ip_len + l4_len))
 		return -1;
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
+	data = eg_ctx_data(ctx);
+	data_end = eg_ctx_data_end(ctx);
 	eth = data;
 	if ((void *)(eth + 1) > data_end)
 		return -1;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Turns the frame in an XDP buffer into a TCP RST answering it (RFC 9293
+ * Turns the frame in hand into a TCP RST answering it (RFC 9293
  * 3.10.7.1), to be sent back to the guest with XDP_TX: a denied connection
  * fails at once instead of timing out.
  */
@@ -18,7 +18,7 @@
 #define EG_TCP_ACK 0x10
 
 /* Global: its frame stays off the callers' stacks. */
-__noinline int xdp_send_rst(struct xdp_md *ctx, const struct pkt *p)
+__noinline int send_rst(eg_ctx_t *ctx, const struct pkt *p)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -72,7 +72,7 @@ __noinline int xdp_send_rst(struct xdp_md *ctx, const struct pkt *p)
 		th->check = csum_l4(6, p->daddr, p->saddr, IPPROTO_TCP,
 				    th, sizeof(*th) / 2);
 	stat_add(EGRESS_STAT_RST_SENT, 1);
-	return XDP_TX;
+	return eg_ctx_tx(ctx);
 }
 
 #endif /* EGRESS_BPF_RST_H */

@@ -12,6 +12,7 @@
 #define EGRESS_BPF_STREAM_H
 
 #include "maps.h"
+#include "ctx.h"
 #include "lib/parse.h"
 #include "lib/name.h"
 #include "lib/tls.h"
@@ -48,7 +49,7 @@ struct stream_out {
 };
 
 struct cmp_ctx {
-	struct xdp_md *xdp;
+	eg_ctx_t *ctx;
 	struct egress_hello *h;
 	__u8 *chunk;
 	__u32 pkt_off;		/* packet offset of the first overlapping byte */
@@ -67,7 +68,7 @@ static long cmp_chunk(__u32 i, void *arg)
 	n = c->len - done;
 	if (n > 64)
 		n = 64;
-	if (n < 1 || bpf_xdp_load_bytes(c->xdp, c->pkt_off + done, c->chunk, n)) {
+	if (n < 1 || eg_ctx_load(c->ctx, c->pkt_off + done, c->chunk, n)) {
 		c->mismatch = 1;
 		return 1;
 	}
@@ -83,7 +84,7 @@ static long cmp_chunk(__u32 i, void *arg)
 }
 
 /* Copies n bytes at pkt_off into the hello at its end. 0 or -1. */
-EG_INLINE int hello_append(struct xdp_md *ctx, struct egress_hello *h,
+EG_INLINE int hello_append(eg_ctx_t *ctx, struct egress_hello *h,
 			   __u32 pkt_off, __u32 n)
 {
 	__u32 done = 0;
@@ -96,7 +97,7 @@ EG_INLINE int hello_append(struct xdp_md *ctx, struct egress_hello *h,
 		if (chunk > 512)
 			chunk = 512;
 		if (chunk < 1 ||
-		    bpf_xdp_load_bytes(ctx, pkt_off + done,
+		    eg_ctx_load(ctx, pkt_off + done,
 				       h->raw + ((h->raw_len + done) & HELLO_MASK), chunk))
 			return -1;
 		done += chunk;
@@ -301,7 +302,7 @@ __noinline int stream_http(struct egress_hello *h, struct scratch *s,
  * Inspects the payload of one segment of a flow that is pending, or that
  * still holds inspected bytes. A global function: verified on its own.
  */
-__noinline int stream_inspect(struct xdp_md *ctx, const struct egress_sandbox *sb,
+__noinline int stream_inspect(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 			      const struct pkt *p, struct egress_flow *f,
 			      struct stream_out *out)
 {
@@ -378,7 +379,7 @@ __noinline int stream_inspect(struct xdp_md *ctx, const struct egress_sandbox *s
 	ov_end = end < h->raw_len ? end : h->raw_len;
 	if (ov_end > rel) {
 		struct cmp_ctx c = {
-			.xdp = ctx, .h = h, .chunk = s->chunk,
+			.ctx = ctx, .h = h, .chunk = s->chunk,
 			.pkt_off = p->payload_off, .raw_off = rel, .len = ov_end - rel,
 		};
 

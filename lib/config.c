@@ -22,7 +22,7 @@ void egressd_config_defaults(struct egressd_config *c)
 	c->binding_grace_s = EGRESSD_DEFAULT_BINDING_GRACE_S;
 	c->event_window_ms = EGRESSD_DEFAULT_EVENT_WINDOW_MS;
 	snprintf(c->metrics, sizeof(c->metrics), "%s", EGRESS_METRICS_ADDR);
-	snprintf(c->xdp_mode, sizeof(c->xdp_mode), "skb");
+	snprintf(c->xdp_mode, sizeof(c->xdp_mode), "auto");
 	c->log_max_bytes = EGRESSD_DEFAULT_LOG_MAX_BYTES;
 	c->log_max_age_days = EGRESSD_DEFAULT_LOG_MAX_AGE;
 	c->log_segment_bytes = EGRESSD_DEFAULT_LOG_SEGMENT_BYTES;
@@ -51,7 +51,8 @@ void egressd_config_free(struct egressd_config *c)
 
 int egressd_xdp_mode_check(const char *s)
 {
-	return !strcmp(s, "skb") || !strcmp(s, "native") ? 0 : -EINVAL;
+	return !strcmp(s, "auto") || !strcmp(s, "tc") || !strcmp(s, "skb") ||
+	       !strcmp(s, "native") ? 0 : -EINVAL;
 }
 
 static int get_uint(const cJSON *it, __u64 max, __u64 *out, char *err, size_t errlen)
@@ -145,7 +146,7 @@ int egressd_config_parse(const char *text, struct egressd_config *c,
 			ret = get_string(it, c->xdp_mode, sizeof(c->xdp_mode), err, errlen);
 			if (!ret && egressd_xdp_mode_check(c->xdp_mode))
 				ret = egress_errf(err, errlen, -EINVAL,
-						  "\"xdp_mode\" must be skb or native");
+						  "\"xdp_mode\" must be auto, tc, skb or native");
 		} else if (!strcmp(k, "log_max_bytes")) {
 			ret = get_uint(it, 1ull << 50, &v, err, errlen);
 			c->log_max_bytes = v;

@@ -6,7 +6,7 @@
  *   {"default_mode": "deny", "default_profiles": ["pypi"],
  *    "binding_grace_s": 30, "event_window_ms": 1000,
  *    "metrics": "127.0.0.1:9469", "profile_dir": "/usr/share/egressd/profiles",
- *    "xdp_mode": "skb", "log_max_bytes": 268435456, "log_max_age_days": 30,
+ *    "xdp_mode": "auto", "log_max_bytes": 268435456, "log_max_age_days": 30,
  *    "log_segment_bytes": 16777216, "log_segment_age_s": 3600, "journal": true}
  *
  * "metrics": "" or "off" serves no metrics.
@@ -36,7 +36,7 @@ struct egressd_config {
 	__u32 event_window_ms;			/* repeats collapse within it */
 	char metrics[64];			/* ADDR:PORT, "" for none */
 	char profile_dir[PATH_MAX];		/* "" for the built-in default */
-	char xdp_mode[16];			/* "skb" or "native" */
+	char xdp_mode[16];			/* "auto", "tc", "skb" or "native" */
 	__u64 log_max_bytes;			/* audit log retention */
 	__u32 log_max_age_days;			/* 0: kept whatever their age */
 	__u64 log_segment_bytes;		/* a segment is closed at this size */
@@ -58,7 +58,7 @@ bool egressd_metrics_off(const char *s);
 /* ADDR:PORT, [ADDR6]:PORT, "" or "off": 0, else -EINVAL. */
 int egressd_metrics_check(const char *s);
 
-/* "skb" or "native": 0, else -EINVAL. */
+/* "auto", "tc", "skb" or "native": 0, else -EINVAL. */
 int egressd_xdp_mode_check(const char *s);
 
 #endif /* EGRESS_CONFIG_H */

@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
@@ -15,9 +16,12 @@
 #include "datapath.h"
 #include "rule.h"
 #include "egress.skel.h"
+#include "egress_in.skel.h"
 #include "lib/name_hash.h"
 
 #define N_TRIES (EGRESS_MAX_RULE_SLOTS * 2)
+/* The tc ingress build of the data path (egress_in.bpf.o), loaded when first asked for. */
+#define TC_IN_PROG "tc_from_sandbox"
 
 /* What userspace keeps of a slot's name table to maintain its slot_info. */
 struct slot_names {
@@ -39,7 +43,8 @@ struct egress_dp {
 	int ncpus;
 	char *pin_dir;			/* NULL: nothing pinned */
 	bool adopted;			/* the maps were pinned by an earlier run */
-	int prog_fd[2];			/* xdp, tc: the pinned programs, -1: none */
+	int prog_fd[3];			/* xdp_egress, tc_to_sandbox, tc_from_sandbox:
+					   pinned or loaded, -1: none (yet) */
 };
 
 /* A fresh per-boot key for name hashes, so no guest can aim at a collision. */
@@ -185,7 +190,7 @@ int egress_dp_open(struct egress_dp **out, const struct egress_dp_opts *opts)
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
-	dp->prog_fd[0] = dp->prog_fd[1] = -1;
+	dp->prog_fd[0] = dp->prog_fd[1] = dp->prog_fd[2] = -1;
 	for (int i = 0; i < N_TRIES; i++)
 		dp->trie_fd[i] = -1;
 	dp->ncpus = libbpf_num_possible_cpus();
@@ -258,7 +263,7 @@ void egress_dp_close(struct egress_dp *dp)
 			close(dp->names[i]->fd);
 		free(dp->names[i]);
 	}
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (dp->prog_fd[i] >= 0)
 			close(dp->prog_fd[i]);
 	egress_bpf__destroy(dp->skel);
@@ -285,6 +290,9 @@ int egress_dp_unpin(struct egress_dp *dp)
 		    unlink(path) && errno != ENOENT)
 			ret = -errno;
 	}
+	if (pin_path(path, sizeof(path), dp->pin_dir, TC_IN_PROG) == 0 &&
+	    unlink(path) && errno != ENOENT)
+		ret = -errno;
 	bpf_object__for_each_map(m, dp->skel->obj) {
 		if (bpf_map__is_internal(m) || !bpf_map__pin_path(m))
 			continue;
@@ -348,6 +356,69 @@ int egress_dp_xdp_fd(const struct egress_dp *dp)
 int egress_dp_tc_fd(const struct egress_dp *dp)
 {
 	return dp->prog_fd[1] >= 0 ? dp->prog_fd[1] : bpf_program__fd(dp->skel->progs.tc_to_sandbox);
+}
+
+/* egress_in.bpf.o loaded on the data path's maps; its program's fd (a dup). */
+static int tc_in_load(struct egress_dp *dp)
+{
+	struct egress_in_bpf *skel;
+	struct bpf_map *m;
+	int ret, fd;
+
+	skel = egress_in_bpf__open();
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_map(m, skel->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		fd = egress_dp_map_fd(dp, bpf_map__name(m));
+		ret = fd < 0 ? fd : bpf_map__reuse_fd(m, fd);
+		if (ret)
+			goto out;
+	}
+	ret = egress_in_bpf__load(skel);
+	if (ret)
+		goto out;
+	if (dp->pin_dir) {
+		char path[PATH_MAX];
+
+		ret = pin_path(path, sizeof(path), dp->pin_dir, TC_IN_PROG);
+		if (ret)
+			goto out;
+		unlink(path);
+		ret = bpf_program__pin(skel->progs.tc_from_sandbox, path);
+		if (ret)
+			goto out;
+	}
+	fd = dup(bpf_program__fd(skel->progs.tc_from_sandbox));
+	ret = fd < 0 ? -errno : fd;
+out:
+	egress_in_bpf__destroy(skel);
+	return ret;
+}
+
+int egress_dp_tc_in_fd(struct egress_dp *dp)
+{
+	int fd;
+
+	if (dp->prog_fd[2] >= 0)
+		return dp->prog_fd[2];
+	if (dp->pin_dir && dp->adopted) {
+		char path[PATH_MAX];
+		int ret = pin_path(path, sizeof(path), dp->pin_dir, TC_IN_PROG);
+
+		if (ret)
+			return ret;
+		fd = bpf_obj_get(path);
+		if (fd >= 0)
+			return dp->prog_fd[2] = fd;
+		if (errno != ENOENT)
+			return -errno;
+	}
+	fd = tc_in_load(dp);
+	if (fd >= 0)
+		dp->prog_fd[2] = fd;
+	return fd;
 }
 
 /* --- rule slots ------------------------------------------------------------ */
@@ -956,6 +1027,32 @@ int egress_dp_run_tc(struct egress_dp *dp, struct egress_run *run)
 	struct __sk_buff ctx = { .ifindex = run->ifindex };
 
 	return test_run(egress_dp_tc_fd(dp), run, &ctx, sizeof(ctx));
+}
+
+int egress_dp_run_tc_in(struct egress_dp *dp, struct egress_run *run)
+{
+	struct __sk_buff ctx = { .ifindex = run->ifindex };
+	int fd = egress_dp_tc_in_fd(dp), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = test_run(fd, run, &ctx, sizeof(ctx));
+	if (ret)
+		return ret;
+	switch ((int)run->action) {
+	case TC_ACT_OK:
+		run->action = XDP_PASS;
+		break;
+	case TC_ACT_SHOT:
+		run->action = XDP_DROP;
+		break;
+	case TC_ACT_REDIRECT:
+		run->action = XDP_TX;	/* back out of the same interface */
+		break;
+	default:
+		run->action = XDP_ABORTED;
+	}
+	return 0;
 }
 
 /* --- events and counters ---------------------------------------------------------- */

@@ -45,6 +45,12 @@ int egress_dp_map_fill(const struct egress_dp *dp, const char *name,
 		       __u32 *entries, __u32 *max_entries);
 int egress_dp_xdp_fd(const struct egress_dp *dp);
 int egress_dp_tc_fd(const struct egress_dp *dp);
+/*
+ * tc_from_sandbox: xdp_egress's decisions built as a tc ingress classifier,
+ * on the same maps. Loaded (and pinned) when first asked for, or the one an
+ * earlier run pinned; the dp keeps the fd.
+ */
+int egress_dp_tc_in_fd(struct egress_dp *dp);
 
 /*
  * --- rule slots (see struct egress_sandbox) -----------------------------
@@ -153,6 +159,12 @@ struct egress_run {
 };
 int egress_dp_run_xdp(struct egress_dp *dp, struct egress_run *run);
 int egress_dp_run_tc(struct egress_dp *dp, struct egress_run *run);
+/*
+ * A frame from the sandbox through tc_from_sandbox (the tc ingress build of
+ * xdp_egress); action is given as xdp_egress gives it (TC_ACT_OK XDP_PASS,
+ * TC_ACT_SHOT XDP_DROP, TC_ACT_REDIRECT XDP_TX, anything else XDP_ABORTED).
+ */
+int egress_dp_run_tc_in(struct egress_dp *dp, struct egress_run *run);
 
 /* --- events and counters ------------------------------------------------- */
 typedef int (*egress_event_fn)(void *ctx, const struct egress_event *e);

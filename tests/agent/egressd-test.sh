@@ -92,11 +92,24 @@ reachable || fail "nginx unreachable before egressd"
 ok "nginx reachable without egressd"
 
 start
-r=$(expect_ok "{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb1\",\"iface\":\"$HIF\"}}")
-[[ $(jq -r .result.sandbox.attach.xdp <<<"$r") =~ skb ]] || fail "attach mode: $r"
-inhost ip link show "$HIF" | grep -q xdp || fail "no XDP on $HIF"
+# attach modes: the default on a veth is the tc ingress classifier; XDP on request
+r=$(expect_ok "{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb1\",\"iface\":\"$HIF\",\"xdp_mode\":\"skb\"}}")
+[[ $(jq -r .result.sandbox.attach.xdp <<<"$r") =~ skb ]] || fail "attach mode skb: $r"
+inhost ip link show "$HIF" | grep -q xdpgeneric || fail "no generic XDP on $HIF"
+inhost tc filter show dev "$HIF" ingress | grep -q tc_from_sandbox && fail "tc ingress and XDP both on $HIF"
 inhost tc filter show dev "$HIF" egress | grep -q tc_to_sandbox || fail "no tc filter on $HIF"
-ok "sandbox.add attached ($(jq -r .result.sandbox.attach.xdp <<<"$r"))"
+! reachable || fail "reachable in deny mode without rules (XDP)"
+expect_ok '{"v":1,"cmd":"sandbox.del","args":{"name":"sb1"}}' >/dev/null
+inhost ip link show "$HIF" | grep -q xdp && fail "XDP left on $HIF after sandbox.del"
+reachable || fail "unreachable after sandbox.del"
+ok "xdp_mode skb: generic XDP attached and enforcing, detached by sandbox.del"
+r=$(expect_ok "{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb1\",\"iface\":\"$HIF\"}}")
+[[ $(jq -r '.result.sandbox.attach | "\(.ingress) \(.xdp) \(.tc)"' <<<"$r") == "tc none ingress+egress" ]] ||
+	fail "attach mode: $r"
+inhost ip link show "$HIF" | grep -q xdp && fail "XDP on $HIF in the default mode"
+inhost tc filter show dev "$HIF" ingress | grep -q tc_from_sandbox || fail "no tc ingress filter on $HIF"
+inhost tc filter show dev "$HIF" egress | grep -q tc_to_sandbox || fail "no tc filter on $HIF"
+ok "sandbox.add attached (default on a veth: tc ingress and egress)"
 
 ! reachable || fail "reachable in deny mode without rules"
 ok "denied without a rule"
@@ -194,8 +207,8 @@ r=$(inhost setpriv --reuid=nobody --regid=nogroup --clear-groups "$CLIENT" "$SOC
 ok "nobody refused with EACCES (even with the socket opened up)"
 
 # SIGKILL: enforcement holds; a restart adopts without a second attach
-xdp_before=$(inhost bpftool net show dev "$HIF" | grep -c xdp_egress || true)
-prog_before=$(inhost ip -d link show "$HIF" | grep -o 'prog/xdp id [0-9]*' || true)
+prog_before=$(inhost tc filter show dev "$HIF" ingress | grep -o 'tc_from_sandbox.* id [0-9]*' || true)
+[[ -n $prog_before ]] || fail "no tc ingress program before the restart"
 key_before=$(bpftool -j map lookup pinned "$BPFFS/config" key 0 0 0 0 | jq -c .)
 flows_before=$(bpftool -j map lookup pinned "$BPFFS/flows" key 1 0 0 0 | jq -c .)
 kill -9 "$PID"
@@ -207,8 +220,9 @@ ok "enforcement holds after SIGKILL"
 start
 grep -q "adopted the data path" "$DIR/egressd.log" || fail "no adoption"
 grep -q "sandbox sb1: adopted" "$DIR/egressd.log" || fail "sb1 not adopted"
-prog_after=$(inhost ip -d link show "$HIF" | grep -o 'prog/xdp id [0-9]*' || true)
-[[ $prog_before == "$prog_after" ]] || fail "XDP re-attached: $prog_before -> $prog_after"
+prog_after=$(inhost tc filter show dev "$HIF" ingress | grep -o 'tc_from_sandbox.* id [0-9]*' || true)
+[[ $prog_before == "$prog_after" ]] || fail "tc ingress re-attached: $prog_before -> $prog_after"
+[[ $(inhost tc filter show dev "$HIF" ingress | grep -c tc_from_sandbox) == 1 ]] || fail "tc ingress attached twice"
 [[ $(inhost tc filter show dev "$HIF" egress | grep -c tc_to_sandbox) == 1 ]] || fail "tc attached twice"
 after=$(ctl '{"v":1,"cmd":"rule.list","args":{"sandbox":"sb1"}}' | jq -c '[.result.rules[] | {id, pattern, scope}]')
 [[ $before == "$after" ]] || fail "rules changed over restart: $before -> $after"
@@ -223,18 +237,20 @@ expect_ok '{"v":1,"cmd":"rule.remove","args":{"items":["profile:lab"],"sandbox":
 ! reachable || fail "reachable after removing the profile (after restart)"
 ok "restart adopted: same programs, same rules, still enforcing"
 
-# drift: a sandbox in the state whose XDP program went away is attached again
+# drift: a sandbox in the state whose ingress program went away is attached again
 kill -9 "$PID"; reap "$PID"; PID=
-inhost ip link set dev "$HIF" xdpgeneric off
+inhost tc filter del dev "$HIF" ingress
+reachable || fail "still enforcing with the tc ingress program removed"
 start
-grep -q "drift: sandbox sb1: XDP was not attached" "$DIR/egressd.log" || fail "drift not reported"
-inhost ip link show "$HIF" | grep -q xdp || fail "XDP not re-attached"
+grep -q "drift: sandbox sb1: nothing decided $HIF's frames; attaching" "$DIR/egressd.log" ||
+	fail "drift not reported"
+inhost tc filter show dev "$HIF" ingress | grep -q tc_from_sandbox || fail "tc ingress not re-attached"
 ! reachable || fail "not enforcing after drift repair"
 ok "drift reported and repaired"
 
 # sandbox.del detaches and forgets
 expect_ok '{"v":1,"cmd":"sandbox.del","args":{"name":"sb1"}}' >/dev/null
-inhost ip link show "$HIF" | grep -q xdp && fail "XDP left after sandbox.del"
+inhost tc filter show dev "$HIF" ingress | grep -q tc_from_sandbox && fail "tc ingress left after sandbox.del"
 inhost tc filter show dev "$HIF" egress | grep -q tc_to_sandbox && fail "tc left after sandbox.del"
 [[ $(bpftool -j map dump pinned "$BPFFS/sandboxes" | jq length) == 0 ]] || fail "sandbox entry left"
 reachable || fail "traffic blocked after sandbox.del"
@@ -244,7 +260,7 @@ ok "sandbox.del detached; add again enforces"
 
 # a corrupt state file is refused
 kill -TERM "$PID"; reap "$PID"; PID=
-inhost ip link show "$HIF" | grep -q xdp || fail "SIGTERM detached XDP"
+inhost tc filter show dev "$HIF" ingress | grep -q tc_from_sandbox || fail "SIGTERM detached tc ingress"
 ! reachable || fail "not enforcing after SIGTERM"
 ok "SIGTERM leaves enforcement in place"
 printf 'x' >>"$DIR/state/state.json"
@@ -256,7 +272,7 @@ grep -q "truncated or extended" "$DIR/corrupt.log" || fail "unclear error: $(cat
 ok "corrupt state refused: $(head -1 "$DIR/corrupt.log")"
 
 inhost "$EGRESSD" --cleanup --bpffs "$BPFFS" --socket "$SOCK" >/dev/null 2>&1 || fail "cleanup"
-inhost ip link show "$HIF" | grep -q xdp && fail "XDP still attached after --cleanup"
+inhost tc filter show dev "$HIF" ingress | grep -q tc_from_sandbox && fail "tc ingress still attached after --cleanup"
 [[ -e $BPFFS ]] && fail "pins left after --cleanup"
 reachable || fail "traffic blocked after --cleanup"
 ok "--cleanup detached and unpinned"

@@ -18,7 +18,7 @@ static void test_defaults_and_missing_file(void **state)
 	assert_int_equal(egressd_config_load("/nonexistent/egressd.json", &c, err, sizeof(err)), 0);
 	assert_int_equal(c.default_mode, EGRESS_MODE_DENY);
 	assert_string_equal(c.metrics, "127.0.0.1:9469");
-	assert_string_equal(c.xdp_mode, "skb");
+	assert_string_equal(c.xdp_mode, "auto");
 	assert_int_equal(c.binding_grace_s, EGRESSD_DEFAULT_BINDING_GRACE_S);
 	assert_int_equal(c.n_default_profiles, 0);
 	egressd_config_free(&c);

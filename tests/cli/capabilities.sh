@@ -4,13 +4,15 @@
 # The capabilities egressd.service grants are enough, and needed: with only
 # the unit's CapabilityBoundingSet, egress.bpf.o loads and pins, attaches
 # with XDP and tc on a veth in a network namespace, and is opened by id (as
-# libxdp and a restarted egressd do); without CAP_SYS_ADMIN it is not.
+# libxdp and a restarted egressd do), and egress_in.bpf.o loads and attaches
+# at tc ingress; without CAP_SYS_ADMIN it is not.
 #
-#   capabilities.sh UNIT BPF_OBJECT
+#   capabilities.sh UNIT BPF_OBJECT BPF_OBJECT_TC_INGRESS
 set -euo pipefail
 
 unit=$1
 obj=$2
+obj_in=$3
 me=capabilities.sh
 ns=ecl-caps-$$
 pin=/sys/fs/bpf/ecl-caps-$$
@@ -50,6 +52,10 @@ try() {
 	id=$(bpftool prog show pinned "$dir/xdp_egress" | head -1 | cut -d: -f1)
 	run "$set" bpftool prog show id "$id" >/dev/null || return 1
 	ip -n "$ns" link set dev ecl-a xdpgeneric off
+	run "$set" bpftool prog loadall "$obj_in" "$dir/in" pinmaps "$dir/in-maps" || return 1
+	run "$set" tc filter replace dev ecl-a ingress bpf da pinned "$dir/in/tc_from_sandbox" ||
+		return 1
+	tc -n "$ns" filter show dev ecl-a ingress | grep -q tc_from_sandbox || return 1
 	tc -n "$ns" qdisc del dev ecl-a clsact
 }
 
@@ -59,7 +65,7 @@ if ! try "$full" full; then
 	echo "$me: FAIL: the unit's capabilities ($caps) are not enough" >&2
 	exit 1
 fi
-echo "ok: $caps load, pin, attach XDP and tc, open by id"
+echo "ok: $caps load, pin, attach XDP and tc (egress, and ingress), open by id"
 less=$(set_of "$(tr ' ' '\n' <<<"$caps" | grep -v CAP_SYS_ADMIN | paste -sd' ')")
 if try "$less" less 2>/dev/null; then
 	echo "$me: FAIL: without CAP_SYS_ADMIN it all still works: drop it from the unit" >&2

@@ -29,15 +29,15 @@ pass "before any sandbox" https "$SB1" a.example
 ctl sandbox add sb1 --iface "$HIF1" --mode deny >"$DIR/out"
 block "right after sandbox add" https "$SB1" a.example
 block "right after sandbox add (http)" http "$SB1" a.example
-grep -q "^sb1 .* skb .* egress .* deny " "$DIR/out" || fail "sandbox add table: $(cat "$DIR/out")"
+grep -q "^sb1 .* none .* ingress+egress .* deny " "$DIR/out" || fail "sandbox add table: $(cat "$DIR/out")"
 ok "sandbox add returns attached: the very first request is denied"
 
 ctl status >"$DIR/out"
-grep -Eq "^sb1 +1 +$HIF1 +skb +egress +deny " "$DIR/out" || fail "status table: $(cat "$DIR/out")"
+grep -Eq "^sb1 +1 +$HIF1 +none +ingress\+egress +deny " "$DIR/out" || fail "status table: $(cat "$DIR/out")"
 grep -Eq "^started +[0-9]{4}-[0-9]{2}-[0-9]{2}T" "$DIR/out" || fail "status started: $(cat "$DIR/out")"
-[[ $(ctl -j status | jq -r '.sandboxes[0].attach | "\(.xdp) \(.tc)"') == "skb egress" ]] ||
+[[ $(ctl -j status | jq -r '.sandboxes[0].attach | "\(.ingress) \(.xdp) \(.tc)"') == "tc none ingress+egress" ]] ||
 	fail "status -j attach"
-ok "status shows the attach mode (XDP skb, tc egress)"
+ok "status shows the attach mode (a veth: tc ingress and egress, no XDP)"
 
 # --- allow / deny / remove with traffic before and after ---------------------
 ctl allow a.example --sandbox sb1 >"$DIR/out"
@@ -400,8 +400,8 @@ start
 [[ $(ctl -j list --sandbox sb1 | jq -cS .) == "$rules_before" ]] || fail "sb1 rules changed over restart"
 [[ $(ctl -j list --sandbox sb2 | jq -cS .) == "$rules2_before" ]] || fail "sb2 rules changed over restart"
 ctl status >"$DIR/out"
-grep -Eq "^sb1 +1 +$HIF1 +skb +egress +deny " "$DIR/out" || fail "status after restart: $(cat "$DIR/out")"
-grep -Eq "^sb2 +2 +$HIF2 +skb +egress +deny " "$DIR/out" || fail "status after restart: $(cat "$DIR/out")"
+grep -Eq "^sb1 +1 +$HIF1 +none +ingress\+egress +deny " "$DIR/out" || fail "status after restart: $(cat "$DIR/out")"
+grep -Eq "^sb2 +2 +$HIF2 +none +ingress\+egress +deny " "$DIR/out" || fail "status after restart: $(cat "$DIR/out")"
 pass "allowed after restart" https "$SB1" a.example
 block "denied after restart" https "$SB1" b.example
 ok "restart: same rules and ids, both sandboxes attached"

@@ -448,6 +448,49 @@ case_corpus_all() {
 	ok "$n captures, $total frames in one replay"
 }
 
+# --- the tc ingress build ------------------------------------------------------------
+
+# Every capture of the corpus through tc_from_sandbox gives what xdp_egress
+# gives: the same action for every frame and the same events. Each capture
+# on its own (its first source is the sandbox) in deny with names allowed and
+# denied; all in one replay in warn and allow-all. A capture with a frame
+# larger than a tc test run takes is compared up to that frame.
+
+# tc_same NAME ARGS...: replays ARGS through both; prints the frames compared.
+tc_same() {
+	local name=$1 clipped keep
+	shift
+	run "xdp-$name" "$@"
+	run "tc-$name" --tc-ingress "$@"
+	# per capture, its first frame from the sandbox clipped for tc only
+	clipped=$(q "tc-$name" '[.[] | select(.type == "frame" and .truncated == "test-run"
+	    and .dir == "egress")] | group_by(.file) | map({(.[0].file // ""): (map(.frame) | min)}) | add // {}')
+	keep='.[] | select(($c[.file // ""] // null) == null or .frame < $c[.file // ""]) | del(.len, .truncated)'
+	diff <(jq -s -c --argjson c "$clipped" "$keep" "$T/xdp-$name.out") \
+		<(jq -s -c --argjson c "$clipped" "$keep" "$T/tc-$name.out") > "$T/tc-$name.diff" ||
+		fail "$name: tc_from_sandbox and xdp_egress differ: $(head -6 "$T/tc-$name.diff")"
+	jq -s -c --argjson c "$clipped" "[$keep | select(.type == \"frame\" and .dir == \"egress\")] | length" \
+		"$T/tc-$name.out"
+}
+
+case_tc_ingress() {
+	local f mode frames=0 n
+	policy names '{"mode":"deny","allow":["*.example.com","pypi.org","198.18.0.0/15"],"deny":["blocked.example.com"]}'
+	policy names-warn '{"mode":"warn","allow":["pypi.org"]}'
+
+	corpus_captures
+	for f in "$EXT"/*.pcap "$EXT"/*.pcapng; do
+		n=$(tc_same "$(basename "$f")" --policy "$T/names.json" "$f")
+		frames=$((frames + n))
+	done
+	[ "$frames" -gt 1000 ] || fail "only $frames frames compared"
+	ok "deny: ${#CORPUS_FRAMES[@]} captures, $frames frames from the sandbox decided alike"
+	for mode in names-warn allow-all; do
+		n=$(tc_same "all-$mode" --policy "$T/$mode.json" "$EXT"/*.pcap "$EXT"/*.pcapng)
+		ok "$mode: $n frames from the sandbox decided alike"
+	done
+}
+
 # --- bad input ----------------------------------------------------------------------
 
 # bad NAME ARGS...: a non-zero exit, one line on stderr, nothing on stdout.
@@ -1396,6 +1439,7 @@ icmp-tunnel) case_icmp_tunnel ;;
 corpus-deny) case_corpus_mode deny "$corpus_checks_deny" ;;
 corpus-allow-all) case_corpus_mode allow-all "$corpus_checks_allow_all" ;;
 corpus-all) case_corpus_all ;;
+tc-ingress) case_tc_ingress ;;
 bad-input) case_bad_input ;;
 link-types) case_link_types ;;
 large-frames) case_large_frames ;;

@@ -21,7 +21,7 @@
 
 static const char usage[] =
 "Usage: egress-replay --policy FILE [--mode MODE] [--sandbox-addr ADDR]...\n"
-"                     [--json] [--strip-vlan] PCAP...\n"
+"                     [--json] [--strip-vlan] [--tc-ingress] PCAP...\n"
 "\n"
 "Runs every frame of the captures (pcap or pcapng; Ethernet, Linux cooked\n"
 "SLL/SLL2, raw IP or BSD loopback) through egressd's XDP and tc programs with\n"
@@ -39,6 +39,8 @@ static const char usage[] =
 "                           capture\n"
 "  -j, --json               one JSON object per line\n"
 "      --strip-vlan         remove 802.1Q/802.1ad tags before a frame is run\n"
+"      --tc-ingress         frames from the sandbox through tc_from_sandbox (the\n"
+"                           tc ingress attach mode) instead of xdp_egress\n"
 "                           (tags added where the capture was taken; without\n"
 "                           this a tagged frame from the sandbox is dropped,\n"
 "                           as egressd drops it)\n"
@@ -94,10 +96,11 @@ struct cli {
 	size_t n_addrs;
 	bool json;
 	bool strip_vlan;
+	bool tc_ingress;
 	bool help;
 };
 
-enum { OPT_STRIP_VLAN = 256 };
+enum { OPT_STRIP_VLAN = 256, OPT_TC_INGRESS };
 
 static const struct option options[] = {
 	{ "policy", required_argument, NULL, 'p' },
@@ -105,6 +108,7 @@ static const struct option options[] = {
 	{ "sandbox-addr", required_argument, NULL, 's' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "strip-vlan", no_argument, NULL, OPT_STRIP_VLAN },
+	{ "tc-ingress", no_argument, NULL, OPT_TC_INGRESS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -139,6 +143,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case 'j':
 			cli->json = true;
+			break;
+		case OPT_TC_INGRESS:
+			cli->tc_ingress = true;
 			break;
 		case OPT_STRIP_VLAN:
 			cli->strip_vlan = true;
@@ -230,6 +237,7 @@ int main(int argc, char **argv)
 		o.n_captures = argc - optind;
 		o.json = cli.json;
 		o.strip_vlan = cli.strip_vlan;
+		o.tc_ingress = cli.tc_ingress;
 		libbpf_set_print(quiet_libbpf);
 		if (replay_run(&o, err, sizeof(err)))
 			ret = die(EXIT_FAILURE, "%s", err);

@@ -179,7 +179,7 @@ static int run_frame(struct replay *r, struct frame *f, char *err, size_t errlen
 		.out = r->out,
 		.out_size = REPLAY_RUN_MAX,
 	};
-	__u32 max = egress ? r->xdp_max : r->tc_max;
+	__u32 max = egress && !r->o->tc_ingress ? r->xdp_max : r->tc_max;
 	int ret;
 
 	if (f->synthetic_eth)
@@ -200,11 +200,12 @@ static int run_frame(struct replay *r, struct frame *f, char *err, size_t errlen
 	rep.run_len = run.len;
 
 	r->frame = f->index;
-	ret = egress ? egress_dp_run_xdp(r->dp, &run) : egress_dp_run_tc(r->dp, &run);
+	ret = !egress ? egress_dp_run_tc(r->dp, &run) :
+	      r->o->tc_ingress ? egress_dp_run_tc_in(r->dp, &run) : egress_dp_run_xdp(r->dp, &run);
 	if (ret)
 		return egress_errf(err, errlen, ret, "%s: frame %llu: the %s test run failed: %s",
 			    r->file, (unsigned long long)f->index,
-			    egress ? "XDP" : "tc", strerror(-ret));
+			    !egress ? "tc" : r->o->tc_ingress ? "tc ingress" : "XDP", strerror(-ret));
 	rep.action = action_name(egress, run.action);
 	count_action(&r->totals, egress, rep.action);
 	ret = output_frame(&r->output, &rep);

@@ -2,7 +2,8 @@
 /*
  * Replaying captures through the real data path: one sandbox on the
  * loopback interface with the policy loaded, every frame run through the
- * XDP program (from the sandbox) or the tc program (towards it) with
+ * XDP program, or its tc ingress build, (from the sandbox) or the tc egress
+ * program (towards it) with
  * BPF_PROG_TEST_RUN, flow state kept from frame to frame and capture to
  * capture, and the events of each frame printed right after it.
  */
@@ -24,6 +25,7 @@ struct replay_opts {
 	size_t n_captures;
 	bool json;
 	bool strip_vlan;
+	bool tc_ingress;		/* frames from the sandbox through tc_from_sandbox */
 };
 
 /*
