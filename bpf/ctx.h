@@ -39,13 +39,11 @@ EG_INLINE int eg_ctx_store(eg_ctx_t *ctx, __u32 off, const void *from, __u32 len
 
 /*
  * Makes the frame len bytes long, all of them in its linear part (an answer
- * is written in place). A GSO super-frame is not turned into an answer: its
- * segmentation state would go with it.
+ * is written in place). bpf_skb_change_tail() unclones and linearizes the
+ * skb and resets a GSO super-frame's segmentation state.
  */
 EG_INLINE int eg_ctx_resize(eg_ctx_t *ctx, __u32 len)
 {
-	if (ctx->gso_segs > 1)
-		return -1;
 	if (bpf_skb_change_tail(ctx, len, 0))
 		return -1;
 	return bpf_skb_pull_data(ctx, len) ? -1 : 0;
