@@ -18,9 +18,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . bench/lab.sh
 
 if [[ -n $quick ]]; then
-	reps=1 secs=1 conns=300
+	reps=1 secs=1 conns=300 conn_reps=3
 else
-	reps=3 secs=3 conns=2000
+	reps=3 secs=3 conns=2000 conn_reps=9
 fi
 progs=(none xdp-generic xdp-native tc-ingress egressd)
 
@@ -84,13 +84,16 @@ connect_one() {
 	jq -c --arg h "$how" '{how: $h} + .' <<<"$out" >>"$conn"
 	say "connect: $how: $(jq -c '{p50_us, p99_us, failed}' <<<"$out")"
 }
-for ((r = 0; r < reps; r++)); do
-	for how in none ip name; do
-		connect_one "$how"
+# the order rotates from run to run, so that a drift over the runs (caches,
+# other work on the machine) falls on each configuration alike
+hows=(none ip name)
+for ((r = 0; r < conn_reps; r++)); do
+	for ((i = 0; i < ${#hows[@]}; i++)); do
+		connect_one "${hows[(i + r) % ${#hows[@]}]}"
 	done
 done
 
-jq -s --slurpfile c "$conn" --arg tapwhy "$TAPRELAY_WHY" --argjson reps "$reps" \
+jq -s --slurpfile c "$conn" --arg tapwhy "$TAPRELAY_WHY" --argjson reps "$reps" --argjson creps "$conn_reps" \
 	--argjson secs "$secs" --argjson conns "$conns" '
   def med: map(select(. != null)) | sort | if length == 0 then null else .[length / 2 | floor] end;
   def r3: if . == null then null else . * 1000 | round / 1000 end;
@@ -104,7 +107,7 @@ jq -s --slurpfile c "$conn" --arg tapwhy "$TAPRELAY_WHY" --argjson reps "$reps" 
   def worst($kind): [$tt[] | select(.kind == $kind and .prog == "egressd") | .ratio] |
      if length == 0 or any(. == null) then null else min end;
   {
-    config: {repeats: $reps, iperf_seconds: $secs, connections: $conns},
+    config: {repeats: $reps, connect_repeats: $creps, iperf_seconds: $secs, connections: $conns},
     throughput: $tt,
     tap_missing: (if $tapwhy == "" then null else $tapwhy end),
     connect: $cc,
