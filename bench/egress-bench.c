@@ -373,8 +373,8 @@ static int test_run(int fd, const void *frame, size_t len, __u32 ifindex,
 }
 
 /* The same for a tc program (the frame as seen on ifindex). */
-static int tc_test_run(int fd, const void *frame, size_t len, __u32 ifindex,
-		       __u32 *dur, __u32 *ret)
+static int tc_test_run_n(int fd, const void *frame, size_t len, __u32 ifindex,
+			 __u32 repeat, __u32 *dur, __u32 *ret)
 {
 	struct __sk_buff ctx = { .ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, o,
@@ -382,7 +382,7 @@ static int tc_test_run(int fd, const void *frame, size_t len, __u32 ifindex,
 		    .data_size_in = (__u32)len,
 		    .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx),
-		    .repeat = 1);
+		    .repeat = repeat);
 
 	if (bpf_prog_test_run_opts(fd, &o))
 		return -errno;
@@ -391,6 +391,12 @@ static int tc_test_run(int fd, const void *frame, size_t len, __u32 ifindex,
 	if (ret)
 		*ret = o.retval;
 	return 0;
+}
+
+static int tc_test_run(int fd, const void *frame, size_t len, __u32 ifindex,
+		       __u32 *dur, __u32 *ret)
+{
+	return tc_test_run_n(fd, frame, len, ifindex, 1, dur, ret);
 }
 
 static __u32 run_egress(struct bench *b, const void *frame, size_t len)
@@ -674,10 +680,15 @@ static size_t hello_raw(const char *sni, bool late, __u32 key_share, __u8 *out,
 
 /* ---- the repeat method --------------------------------------------------- */
 
+/* tc_from_sandbox and the empty tc program: run as tc programs. */
+static int tc_in_fd = -1, tc_empty_fd = -1;
+
 static void repeat_run(int fd, const void *frame, size_t len, __u32 ifindex,
 		       __u32 repeat, __u32 *dur, __u32 *ret)
 {
-	int err = test_run(fd, frame, len, ifindex, repeat, dur, ret);
+	int err = fd == tc_in_fd || fd == tc_empty_fd ?
+		  tc_test_run_n(fd, frame, len, ifindex, repeat, dur, ret) :
+		  test_run(fd, frame, len, ifindex, repeat, dur, ret);
 
 	if (err)
 		die("BPF_PROG_TEST_RUN: %s", strerror(-err));
@@ -689,21 +700,21 @@ static void repeat_run(int fd, const void *frame, size_t len, __u32 ifindex,
  * (Only o.duration counts: the syscall's wall time also holds the XDP
  * dispatcher update that BPF_PROG_TEST_RUN makes when repeat > 1.)
  */
-static void repeat_case(struct bench *b, const __u8 *frame, size_t len,
-			__u32 want, struct result *r)
+static void repeat_case_of(struct bench *b, int prog_fd, int empty_fd, const __u8 *frame,
+			   size_t len, __u32 want, struct result *r)
 {
 	__u32 d_e = 0, d_p = 0, ret = 0, got;
 
 	memset(r, 0, sizeof(*r));
-	if ((got = run_egress(b, frame, len)) != want)
+	if (prog_fd == b->xdp_fd && (got = run_egress(b, frame, len)) != want)
 		die("warm-up run: %s, wanted %s", act_str(got), act_str(want));
 	for (int s = 0; s < b->samples; s++) {
 		if (s & 1) {
-			repeat_run(b->empty_fd, frame, len, b->ifindex, b->repeat, &d_e, NULL);
-			repeat_run(b->xdp_fd, frame, len, b->ifindex, b->repeat, &d_p, &ret);
+			repeat_run(empty_fd, frame, len, b->ifindex, b->repeat, &d_e, NULL);
+			repeat_run(prog_fd, frame, len, b->ifindex, b->repeat, &d_p, &ret);
 		} else {
-			repeat_run(b->xdp_fd, frame, len, b->ifindex, b->repeat, &d_p, &ret);
-			repeat_run(b->empty_fd, frame, len, b->ifindex, b->repeat, &d_e, NULL);
+			repeat_run(prog_fd, frame, len, b->ifindex, b->repeat, &d_p, &ret);
+			repeat_run(empty_fd, frame, len, b->ifindex, b->repeat, &d_e, NULL);
 		}
 		if (ret != want)
 			die("sample %d: %s, wanted %s", s, act_str(ret), act_str(want));
@@ -712,6 +723,12 @@ static void repeat_case(struct bench *b, const __u8 *frame, size_t len,
 		events_drain(b);
 	}
 	r->n = b->samples;
+}
+
+static void repeat_case(struct bench *b, const __u8 *frame, size_t len,
+			__u32 want, struct result *r)
+{
+	repeat_case_of(b, b->xdp_fd, b->empty_fd, frame, len, want, r);
 }
 
 /* ---- the loop method ----------------------------------------------------- */
@@ -906,6 +923,24 @@ static void fastpath(struct bench *b)
 		repeat_case(b, f, len, XDP_PASS, &r);
 		case_add(b, "established", "established",
 			 "TCP data frame (1448 bytes) of an allowed flow, hot",
+			 "repeat", len, b->repeat, &r);
+	}
+	if (all || wanted(b, "established_tc")) {
+		struct conn c = conn_of(guest4[0], 40001, ALLOWED_DST4, HTTPS);
+		static __u8 payload[1448];
+
+		/* the default attach on veth and tap: against an empty tc program */
+		tc_in_fd = egress_dp_tc_in_fd(b->dp);
+		tc_empty_fd = b->empty_tc_fd;
+		if (tc_in_fd < 0)
+			die("cannot load tc_from_sandbox: %s", strerror(-tc_in_fd));
+		len = syn_frame(f, &c);
+		if (run_egress(b, f, len) != XDP_PASS)
+			die("the established flow's SYN was not passed");
+		len = seg_frame(f, &c, 0, payload, sizeof(payload));
+		repeat_case_of(b, tc_in_fd, tc_empty_fd, f, len, TC_ACT_OK, &r);
+		case_add(b, "established_tc", "established",
+			 "the same through tc_from_sandbox (tc ingress), against an empty tc program",
 			 "repeat", len, b->repeat, &r);
 	}
 }
@@ -1723,7 +1758,7 @@ int main(int argc, char **argv)
 	dp_init(&b);
 
 	if (wanted(&b, "fast") || wanted(&b, "arp") || wanted(&b, "icmp_echo") ||
-	    wanted(&b, "established"))
+	    wanted(&b, "established") || wanted(&b, "established_tc"))
 		fastpath(&b);
 	if (wanted(&b, "newflow") || wanted(&b, "newflow_ip") || wanted(&b, "newflow_ip_event") ||
 	    wanted(&b, "established_cold"))
