@@ -24,6 +24,17 @@
 /* Our filter on the clsact hooks. */
 #define TC_HANDLE	0xe9
 #define TC_PRIORITY	0xe9
+/*
+ * tc_from_sandbox runs first on the ingress hook (the lowest priority
+ * number), so that no other classifier can accept a frame before it is
+ * decided.
+ */
+#define TC_IN_PRIORITY	1
+
+static __u32 tc_priority(enum bpf_tc_attach_point where)
+{
+	return where == BPF_TC_INGRESS ? TC_IN_PRIORITY : TC_PRIORITY;
+}
 
 /*
  * A copy of the object whose maps are the data path's own (pinned) maps:
@@ -154,7 +165,7 @@ static int tc_attach(int ifindex, enum bpf_tc_attach_point where, int prog_fd,
 		     char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = TC_PRIORITY,
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = tc_priority(where),
 		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
 	const char *hook_name = where == BPF_TC_INGRESS ? "ingress" : "egress";
 	int ret;
@@ -176,7 +187,7 @@ static int tc_attach(int ifindex, enum bpf_tc_attach_point where, int prog_fd,
 static int tc_attached(int ifindex, enum bpf_tc_attach_point where, const char *name)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = tc_priority(where));
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 	int fd, found;
@@ -195,7 +206,7 @@ static int tc_attached(int ifindex, enum bpf_tc_attach_point where, const char *
 static int tc_detach(int ifindex, enum bpf_tc_attach_point where)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = tc_priority(where));
 	int ret = bpf_tc_detach(&hook, &o);
 
 	return ret == -ENOENT ? 0 : ret;

@@ -107,9 +107,10 @@ r=$(expect_ok "{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb1\",\"ifa
 [[ $(jq -r '.result.sandbox.attach | "\(.ingress) \(.xdp) \(.tc)"' <<<"$r") == "tc none ingress+egress" ]] ||
 	fail "attach mode: $r"
 inhost ip link show "$HIF" | grep -q xdp && fail "XDP on $HIF in the default mode"
-inhost tc filter show dev "$HIF" ingress | grep -q tc_from_sandbox || fail "no tc ingress filter on $HIF"
+inhost tc filter show dev "$HIF" ingress | grep -q "pref 1 .*tc_from_sandbox" ||
+	fail "no tc ingress filter first on $HIF: $(inhost tc filter show dev "$HIF" ingress)"
 inhost tc filter show dev "$HIF" egress | grep -q tc_to_sandbox || fail "no tc filter on $HIF"
-ok "sandbox.add attached (default on a veth: tc ingress and egress)"
+ok "sandbox.add attached (default on a veth: tc ingress, first on its hook, and egress)"
 
 ! reachable || fail "reachable in deny mode without rules"
 ok "denied without a rule"
