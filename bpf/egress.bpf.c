@@ -758,6 +758,8 @@ __noinline int handle_flow(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 
 __noinline int frame_parse(eg_ctx_t *ctx, struct pkt *p)
 {
+	int err;
+
 	if (!p)
 		return PARSE_ERR_TRUNCATED;
 	p->frame_len = eg_ctx_len(ctx);
@@ -770,7 +772,16 @@ __noinline int frame_parse(eg_ctx_t *ctx, struct pkt *p)
 			bpf_skb_pull_data(ctx, want);
 	}
 #endif
-	return parse_frame(p, eg_ctx_data(ctx), eg_ctx_data_end(ctx));
+	err = parse_frame(p, eg_ctx_data(ctx), eg_ctx_data_end(ctx));
+#ifdef EG_TC_INGRESS
+	/*
+	 * By tc ingress the kernel has moved an 802.1Q/802.1ad tag out of the
+	 * frame (VLAN offload): a tagged frame is refused all the same.
+	 */
+	if (ctx->vlan_present)
+		return PARSE_ERR_VLAN;
+#endif
+	return err;
 }
 
 /* A frame that does not parse: denied, per mode. */

@@ -45,6 +45,40 @@ req() { ctl "$1" | tee -a "$DIR/replies"; }
 expect_ok() { local r; r=$(req "$1"); [[ $(jq -r .ok <<<"$r") == true ]] || fail "$1 -> $r"; echo "$r"; }
 expect_err() { local r; r=$(req "$1"); [[ $(jq -r .code <<<"$r") == "$2" ]] || fail "$1 -> $r (wanted $2)"; }
 reachable() { insb curl -s -o /dev/null --max-time 2 "http://198.18.0.1:8080/" ; }
+# an ICMP echo to the host in an 802.1Q frame (VLAN 5), sent raw from the guest
+send_tagged() {
+	insb python3 - "$SIF" <<'PY'
+import socket, struct, sys
+
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+
+dev = sys.argv[1]
+src = bytes.fromhex(open(f"/sys/class/net/{dev}/address").read().strip().replace(":", ""))
+icmp = struct.pack("!BBHHH", 8, 0, 0, 0x5eed, 1) + b"tagged"
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
+                 socket.inet_aton("198.18.0.2"), socket.inet_aton("198.18.0.1"))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0))
+s.send(b"\xff" * 6 + src + struct.pack("!HHH", 0x8100, 5, 0x0800) + ip + icmp)
+PY
+}
+# vlan_refused: a tagged frame sent now is audited as refused (reason vlan)
+vlan_refused() {
+	local before after
+	before=$(ctl '{"v":1,"cmd":"audit","args":{"sandbox":"sb1"}}' | jq '[.result.events[] | select(.reason == "vlan")] | length')
+	send_tagged
+	for _ in $(seq 40); do
+		after=$(ctl '{"v":1,"cmd":"audit","args":{"sandbox":"sb1"}}' | jq '[.result.events[] | select(.reason == "vlan" and .verdict == "DENIED")] | length')
+		[[ $after -gt $before ]] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 start() {
 	# nsenter execs egressd: $! is egressd itself, for kill -9
@@ -99,6 +133,7 @@ inhost ip link show "$HIF" | grep -q xdpgeneric || fail "no generic XDP on $HIF"
 inhost tc filter show dev "$HIF" ingress | grep -q tc_from_sandbox && fail "tc ingress and XDP both on $HIF"
 inhost tc filter show dev "$HIF" egress | grep -q tc_to_sandbox || fail "no tc filter on $HIF"
 ! reachable || fail "reachable in deny mode without rules (XDP)"
+vlan_refused || fail "a VLAN-tagged frame was not refused (XDP)"
 expect_ok '{"v":1,"cmd":"sandbox.del","args":{"name":"sb1"}}' >/dev/null
 inhost ip link show "$HIF" | grep -q xdp && fail "XDP left on $HIF after sandbox.del"
 reachable || fail "unreachable after sandbox.del"
@@ -111,6 +146,8 @@ inhost tc filter show dev "$HIF" ingress | grep -q "pref 1 .*tc_from_sandbox" ||
 	fail "no tc ingress filter first on $HIF: $(inhost tc filter show dev "$HIF" ingress)"
 inhost tc filter show dev "$HIF" egress | grep -q tc_to_sandbox || fail "no tc filter on $HIF"
 ok "sandbox.add attached (default on a veth: tc ingress, first on its hook, and egress)"
+vlan_refused || fail "a VLAN-tagged frame was not refused (tc ingress)"
+ok "a VLAN-tagged frame from the guest refused in both attach modes (tc: the tag out of the frame)"
 
 ! reachable || fail "reachable in deny mode without rules"
 ok "denied without a rule"
