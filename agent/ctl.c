@@ -16,6 +16,7 @@
 #include "policy.h"
 #include "profile.h"
 #include "rule.h"
+#include "unload.h"
 
 #define ERR_MAX 512
 
@@ -120,34 +121,139 @@ static const char *profile_dir(const struct agent *a)
 /* --- committing a change: enforce, persist, or undo ---------------------------- */
 
 /*
- * The model of sc has changed from saved: put it into the data path and the
- * state file, or put everything back as it was.
+ * What it takes to put a scope's model back as it was before a change: a
+ * copy of it (profiles, imports), or, for rules added or removed one by
+ * one, only those, so that a change of one rule costs no copy of a scope
+ * of a million. The rules removed are also what leaves the slot in place.
  */
-static int commit_scope(struct agent *a, struct scope *sc, struct scope *saved,
-			const struct arule *added, char *err, size_t errlen)
-{
-	char why[ERR_MAX];
-	int ret;
+struct undo {
+	struct scope *sc;
+	struct scope saved;		/* copied: the whole scope */
+	bool copied;
+	size_t n_before;		/* rules appended after this many */
+	struct arule *gone;		/* removed, gone[i] from index at[i] */
+	size_t *at;
+	size_t n_gone, cap;
+};
 
-	ret = enforce_scope(a, sc, added, err, errlen);
-	if (ret)
-		goto undo;
-	ret = agent_state_save(a, err, errlen);
-	if (ret) {
-		saved->slot = sc->slot;
+static void undo_init(struct undo *u, struct scope *sc)
+{
+	memset(u, 0, sizeof(*u));
+	u->sc = sc;
+	u->n_before = sc->n_rules;
+}
+
+static int undo_copy(struct undo *u)
+{
+	int ret = scope_copy(&u->saved, u->sc);
+
+	u->copied = !ret;
+	return ret;
+}
+
+/* Takes rule i out of the scope, remembering it. */
+static int undo_del_at(struct undo *u, size_t i)
+{
+	if (u->n_gone == u->cap) {
+		size_t cap = u->cap ? u->cap * 2 : 8;
+		struct arule *g = realloc(u->gone, cap * sizeof(*g));
+		size_t *at;
+
+		if (!g)
+			return -ENOMEM;
+		u->gone = g;
+		at = realloc(u->at, cap * sizeof(*at));
+		if (!at)
+			return -ENOMEM;
+		u->at = at;
+		u->cap = cap;
+	}
+	u->gone[u->n_gone] = u->sc->rules[i];
+	u->at[u->n_gone++] = i;
+	scope_del_at(u->sc, i);
+	return 0;
+}
+
+static void undo_done(struct undo *u)
+{
+	if (u->copied)
+		scope_free(&u->saved);
+	free(u->gone);
+	free(u->at);
+	u->copied = false;
+	u->gone = NULL;
+	u->at = NULL;
+	u->n_gone = u->cap = 0;
+}
+
+/* The model as it was; the slot stays the one the data path uses now. */
+static void undo_apply(struct undo *u)
+{
+	struct scope *sc = u->sc;
+
+	if (u->copied) {
+		u->saved.slot = sc->slot;
 		scope_free(sc);
-		*sc = *saved;
-		if (enforce_scope(a, sc, NULL, why, sizeof(why)))
-			fprintf(stderr, "egressd: undoing a change failed: %s\n", why);
+		*sc = u->saved;
+		u->copied = false;
+	} else {
+		if (sc->n_rules > u->n_before)
+			sc->n_rules = u->n_before;
+		for (size_t k = u->n_gone; k-- > 0;) {
+			size_t at = u->at[k];
+
+			/* the array only shrank since: room for it without a failure */
+			if (scope_add(sc, &u->gone[k].r, u->gone[k].profile)) {
+				fprintf(stderr, "egressd: undoing a change: rule %u is lost\n",
+					u->gone[k].r.id);
+				continue;
+			}
+			memmove(&sc->rules[at + 1], &sc->rules[at],
+				(sc->n_rules - 1 - at) * sizeof(*sc->rules));
+			sc->rules[at] = u->gone[k];
+		}
+	}
+	undo_done(u);
+}
+
+/*
+ * The model of sc has changed (u knows from what): put it into the data
+ * path and the state file, or put everything back as it was. The data path
+ * may enforce the change before the state file has it; the caller hears of
+ * success only once it is persisted. added: the one rule added (in place);
+ * rules removed one by one leave the slot in place; otherwise the slot is
+ * rebuilt.
+ */
+static int commit_scope(struct agent *a, struct undo *u, const struct arule *added,
+			char *err, size_t errlen)
+{
+	struct scope *sc = u->sc;
+	char why[ERR_MAX];
+	int ret = -EAGAIN;
+
+	if (u->n_gone && !u->copied)
+		ret = enforce_scope_unload(a, sc, u->gone, u->n_gone, err, errlen);
+	if (ret)
+		ret = enforce_scope(a, sc, added, err, errlen);
+	if (ret) {
+		undo_apply(u);
 		return ret;
 	}
-	scope_free(saved);
+	ret = agent_state_save(a, err, errlen);
+	if (ret) {
+		/* not persisted: the data path goes back to the rules as they were */
+		undo_apply(u);
+		if (enforce_scope(a, sc, NULL, why, sizeof(why))) {
+			size_t len = strlen(err);
+
+			fprintf(stderr, "egressd: undoing a change failed: %s\n", why);
+			snprintf(err + len, errlen - len,
+				 "; undoing it failed (%s): the data path still enforces it", why);
+		}
+		return ret;
+	}
+	undo_done(u);
 	return 0;
-undo:
-	saved->slot = sc->slot;
-	scope_free(sc);
-	*sc = *saved;
-	return ret;
 }
 
 /* Sandboxes whose mode follows the global one get their entry rewritten. */
@@ -400,7 +506,8 @@ static int cmd_rule_add(struct agent *a, const cJSON *args, cJSON *res,
 			char *err, size_t errlen)
 {
 	const cJSON *rules, *profiles, *it;
-	struct scope *sc, saved;
+	struct scope *sc;
+	struct undo u;
 	const char *action;
 	struct sandbox *sb;
 	const struct arule *added = NULL;
@@ -422,8 +529,9 @@ static int cmd_rule_add(struct agent *a, const cJSON *args, cJSON *res,
 		return egress_errf(err, errlen, -EINVAL,
 				   "profiles are added with allow (a profile says what it denies)");
 	sc = sb ? &sb->scope : &a->global;
-	ret = scope_copy(&saved, sc);
-	if (ret)
+	undo_init(&u, sc);
+	/* profiles rewrite the scope's rules: a copy to go back to */
+	if (profiles && (ret = undo_copy(&u)))
 		return egress_errf(err, errlen, ret, "out of memory");
 	out = cJSON_AddArrayToObject(res, "rules");
 	cJSON_ArrayForEach(it, rules) {
@@ -455,18 +563,16 @@ static int cmd_rule_add(struct agent *a, const cJSON *args, cJSON *res,
 	if (n_new == 1 && !profiles)
 		added = &sc->rules[sc->n_rules - 1];
 	if (n_new || profiles) {
-		ret = commit_scope(a, sc, &saved, added, err, errlen);
+		ret = commit_scope(a, &u, added, err, errlen);
 		if (ret)
 			return ret;
 	} else {
-		scope_free(&saved);
+		undo_done(&u);
 	}
 	cJSON_AddNumberToObject(res, "generation", scope_generation(a, sb));
 	return 0;
 undo:
-	saved.slot = sc->slot;
-	scope_free(sc);
-	*sc = saved;
+	undo_apply(&u);
 	return ret;
 }
 
@@ -489,7 +595,8 @@ static int cmd_rule_remove(struct agent *a, const cJSON *args, cJSON *res,
 			   char *err, size_t errlen)
 {
 	const cJSON *items = arg(args, "items"), *it;
-	struct scope *sc, saved;
+	struct scope *sc;
+	struct undo u;
 	struct sandbox *sb;
 	cJSON *out;
 	int ret;
@@ -500,12 +607,20 @@ static int cmd_rule_remove(struct agent *a, const cJSON *args, cJSON *res,
 	if (!cJSON_IsArray(items) || !cJSON_GetArraySize(items))
 		return egress_errf(err, errlen, -EINVAL, "\"items\" must be a non-empty array");
 	sc = sb ? &sb->scope : &a->global;
-	ret = scope_copy(&saved, sc);
-	if (ret)
-		return egress_errf(err, errlen, ret, "out of memory");
+	undo_init(&u, sc);
+	/* a profile taken out takes its rules and its name: a copy to go back to */
+	cJSON_ArrayForEach(it, items) {
+		if (cJSON_IsString(it) && !strncmp(it->valuestring, "profile:", 8)) {
+			ret = undo_copy(&u);
+			if (ret)
+				return egress_errf(err, errlen, ret, "out of memory");
+			break;
+		}
+	}
 	out = cJSON_AddArrayToObject(res, "removed");
 	cJSON_ArrayForEach(it, items) {
-		char text[64];
+		struct egress_rule pat;
+		char text[64], why[ERR_MAX];
 		const char *s;
 		__u32 id = 0;
 		bool found = false;
@@ -543,25 +658,28 @@ static int cmd_rule_remove(struct agent *a, const cJSON *args, cJSON *res,
 			}
 			if (r) {
 				cJSON_AddItemToArray(out, rule_json(r, sc, sb));
-				scope_del_at(sc, r - sc->rules);
+				if (undo_del_at(&u, r - sc->rules)) {
+					ret = egress_errf(err, errlen, -ENOMEM, "out of memory");
+					goto undo;
+				}
 				continue;
 			}
 			ret = egress_errf(err, errlen, -ENOENT, "no rule %u in %s%s", id,
 					  sb ? "sandbox " : "the global scope", sb ? sb->name : "");
 			goto undo;
 		}
+		if (egress_rule_parse(s, EGRESS_ACT_ALLOW, &pat, why, sizeof(why))) {
+			ret = egress_errf(err, errlen, -EINVAL, "%s", why);
+			goto undo;
+		}
 		for (size_t i = sc->n_rules; i-- > 0;) {
-			struct egress_rule r;
-			char why[ERR_MAX];
-
-			if (egress_rule_parse(s, EGRESS_ACT_ALLOW, &r, why, sizeof(why))) {
-				ret = egress_errf(err, errlen, -EINVAL, "%s", why);
-				goto undo;
-			}
-			if (sc->rules[i].profile[0] || strcmp(sc->rules[i].r.pattern, r.pattern))
+			if (sc->rules[i].profile[0] || strcmp(sc->rules[i].r.pattern, pat.pattern))
 				continue;
 			cJSON_AddItemToArray(out, rule_json(&sc->rules[i], sc, sb));
-			scope_del_at(sc, i);
+			if (undo_del_at(&u, i)) {
+				ret = egress_errf(err, errlen, -ENOMEM, "out of memory");
+				goto undo;
+			}
 			found = true;
 		}
 		if (!found) {
@@ -570,15 +688,13 @@ static int cmd_rule_remove(struct agent *a, const cJSON *args, cJSON *res,
 			goto undo;
 		}
 	}
-	ret = commit_scope(a, sc, &saved, NULL, err, errlen);
+	ret = commit_scope(a, &u, NULL, err, errlen);
 	if (ret)
 		return ret;
 	cJSON_AddNumberToObject(res, "generation", scope_generation(a, sb));
 	return 0;
 undo:
-	saved.slot = sc->slot;
-	scope_free(sc);
-	*sc = saved;
+	undo_apply(&u);
 	return ret;
 }
 
@@ -1049,8 +1165,9 @@ int ctl_reload_profiles(struct agent *a)
 	for (size_t i = 0; i < a->n_sbs; i++)
 		scopes[n++] = &a->sbs[i]->scope;
 	for (size_t i = 0; i < n; i++) {
-		struct scope *sc = scopes[i], saved;
+		struct scope *sc = scopes[i];
 		char err[ERR_MAX];
+		struct undo u;
 		cJSON *names;
 		int ret;
 
@@ -1059,16 +1176,14 @@ int ctl_reload_profiles(struct agent *a)
 		names = cJSON_CreateArray();
 		for (size_t p = 0; names && p < sc->n_profiles; p++)
 			cJSON_AddItemToArray(names, cJSON_CreateString(sc->profiles[p]));
-		ret = scope_copy(&saved, sc);
+		undo_init(&u, sc);
+		ret = undo_copy(&u);
 		if (!ret) {
 			ret = apply_profiles(a, sc, names, NULL, NULL, err, sizeof(err));
-			if (ret) {
-				saved.slot = sc->slot;
-				scope_free(sc);
-				*sc = saved;
-			} else {
-				ret = commit_scope(a, sc, &saved, NULL, err, sizeof(err));
-			}
+			if (ret)
+				undo_apply(&u);
+			else
+				ret = commit_scope(a, &u, NULL, err, sizeof(err));
 		} else {
 			snprintf(err, sizeof(err), "out of memory");
 		}

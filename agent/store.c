@@ -17,88 +17,110 @@
 #include "rule.h"
 #include "state.h"
 
-static cJSON *scope_state(const struct scope *sc)
+/*
+ * Written straight to text, not built as a cJSON tree first: a scope of
+ * 100k rules is a few MB, and allocating and freeing an object per field
+ * cost most of a save.
+ */
+static void json_str(FILE *f, const char *s)
 {
-	cJSON *o = cJSON_CreateObject(), *arr;
+	fputc_unlocked('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
 
-	if (!o)
-		return NULL;
-	if (sc->has_mode)
-		cJSON_AddStringToObject(o, "mode", egress_mode_name(sc->mode));
-	else
-		cJSON_AddNullToObject(o, "mode");
-	arr = cJSON_AddArrayToObject(o, "profiles");
-	for (size_t i = 0; arr && i < sc->n_profiles; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(sc->profiles[i]));
-	arr = cJSON_AddArrayToObject(o, "rules");
-	for (size_t i = 0; arr && i < sc->n_rules; i++) {
-		const struct arule *r = &sc->rules[i];
-		cJSON *ro = cJSON_CreateObject();
-
-		if (!ro)
-			break;
-		cJSON_AddNumberToObject(ro, "id", r->r.id);
-		cJSON_AddStringToObject(ro, "action",
-					r->r.action == EGRESS_ACT_DENY ? "deny" : "allow");
-		cJSON_AddStringToObject(ro, "pattern", r->r.pattern);
-		cJSON_AddStringToObject(ro, "profile", r->profile);
-		cJSON_AddItemToArray(arr, ro);
+		if (c == '"' || c == '\\') {
+			fputc_unlocked('\\', f);
+			fputc_unlocked(c, f);
+		} else if (c < 0x20) {
+			fprintf(f, "\\u%04x", c);
+		} else {
+			fputc_unlocked(c, f);
+		}
 	}
-	return o;
+	fputc_unlocked('"', f);
 }
 
-static cJSON *addrs_state(const __u8 (*addrs)[16], size_t n)
+static void scope_state(FILE *f, const struct scope *sc)
 {
-	cJSON *arr = cJSON_CreateArray();
+	fputs_unlocked("{\"mode\":", f);
+	if (sc->has_mode)
+		json_str(f, egress_mode_name(sc->mode));
+	else
+		fputs_unlocked("null", f);
+	fputs_unlocked(",\"profiles\":[", f);
+	for (size_t i = 0; i < sc->n_profiles; i++) {
+		if (i)
+			fputc_unlocked(',', f);
+		json_str(f, sc->profiles[i]);
+	}
+	fputs_unlocked("],\"rules\":[", f);
+	for (size_t i = 0; i < sc->n_rules; i++) {
+		const struct arule *r = &sc->rules[i];
+
+		fprintf(f, "%s{\"id\":%u,\"action\":\"%s\",\"pattern\":", i ? "," : "",
+			r->r.id, r->r.action == EGRESS_ACT_DENY ? "deny" : "allow");
+		json_str(f, r->r.pattern);
+		fputs_unlocked(",\"profile\":", f);
+		json_str(f, r->profile);
+		fputc_unlocked('}', f);
+	}
+	fputs_unlocked("]}", f);
+}
+
+static void addrs_state(FILE *f, const __u8 (*addrs)[16], size_t n)
+{
 	char buf[64];
 
-	for (size_t i = 0; arr && i < n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(egress_addr_str(addrs[i], buf,
-									      sizeof(buf))));
-	return arr;
+	fputc_unlocked('[', f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc_unlocked(',', f);
+		json_str(f, egress_addr_str(addrs[i], buf, sizeof(buf)));
+	}
+	fputc_unlocked(']', f);
 }
 
 char *agent_state_json(const struct agent *a)
 {
-	cJSON *root = cJSON_CreateObject(), *arr;
-	char *text;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	if (!root)
+	if (!f)
 		return NULL;
-	cJSON_AddNumberToObject(root, "version", EGRESS_STATE_VERSION);
-	cJSON_AddNumberToObject(root, "next_rule_id", a->next_rule_id);
-	cJSON_AddNumberToObject(root, "global_generation", a->global_generation);
-	cJSON_AddItemToObject(root, "always", scope_state(&a->always));
-	cJSON_AddItemToObject(root, "global", scope_state(&a->global));
-	arr = cJSON_AddArrayToObject(root, "sandboxes");
-	for (size_t i = 0; arr && i < a->n_sbs; i++) {
+	fprintf(f, "{\"version\":%d,\"next_rule_id\":%u,\"global_generation\":%u,\"always\":",
+		EGRESS_STATE_VERSION, a->next_rule_id, a->global_generation);
+	scope_state(f, &a->always);
+	fputs_unlocked(",\"global\":", f);
+	scope_state(f, &a->global);
+	fputs_unlocked(",\"sandboxes\":[", f);
+	for (size_t i = 0; i < a->n_sbs; i++) {
 		const struct sandbox *sb = a->sbs[i];
-		cJSON *o = cJSON_CreateObject();
-		char mac[32];
 
-		if (!o)
-			break;
-		cJSON_AddStringToObject(o, "name", sb->name);
-		cJSON_AddNumberToObject(o, "id", sb->id);
-		cJSON_AddStringToObject(o, "iface", sb->iface);
-		cJSON_AddNumberToObject(o, "ifindex", sb->ifindex);
-		cJSON_AddItemToObject(o, "ips", addrs_state((const __u8 (*)[16])sb->ips, sb->n_ips));
-		if (sb->has_mac) {
-			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", sb->mac[0],
-				 sb->mac[1], sb->mac[2], sb->mac[3], sb->mac[4], sb->mac[5]);
-			cJSON_AddStringToObject(o, "mac", mac);
+		fputs_unlocked(i ? ",{\"name\":" : "{\"name\":", f);
+		json_str(f, sb->name);
+		fprintf(f, ",\"id\":%u,\"iface\":", sb->id);
+		json_str(f, sb->iface);
+		fprintf(f, ",\"ifindex\":%u,\"ips\":", sb->ifindex);
+		addrs_state(f, (const __u8 (*)[16])sb->ips, sb->n_ips);
+		if (sb->has_mac)
+			fprintf(f, ",\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\"", sb->mac[0],
+				sb->mac[1], sb->mac[2], sb->mac[3], sb->mac[4], sb->mac[5]);
+		if (sb->has_resolvers) {
+			fputs_unlocked(",\"resolvers\":", f);
+			addrs_state(f, (const __u8 (*)[16])sb->resolvers, sb->n_resolvers);
 		}
-		if (sb->has_resolvers)
-			cJSON_AddItemToObject(o, "resolvers",
-					      addrs_state((const __u8 (*)[16])sb->resolvers,
-							  sb->n_resolvers));
-		cJSON_AddStringToObject(o, "xdp_mode", sb->xdp_mode);
-		cJSON_AddNumberToObject(o, "generation", sb->generation);
-		cJSON_AddItemToObject(o, "scope", scope_state(&sb->scope));
-		cJSON_AddItemToArray(arr, o);
+		fputs_unlocked(",\"xdp_mode\":", f);
+		json_str(f, sb->xdp_mode);
+		fprintf(f, ",\"generation\":%u,\"scope\":", sb->generation);
+		scope_state(f, &sb->scope);
+		fputc_unlocked('}', f);
 	}
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
+	fputs_unlocked("]}", f);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
 	return text;
 }
 

@@ -3,13 +3,19 @@
 #
 # Control plane and audit. A policy change is timed from the start of the
 # egressctl command until the data path enforces it: a probe in the sandbox
-# (egress-connect --probe: TCP connect + TLS handshake with the name as
-# SNI, in a loop, each try cut short after 2 ms without a SYN answer)
-# started before, reports the wall-clock time of its first success.
+# (egress-connect --probe) opens a connection every 100 us (a SYN given up
+# after 10 ms without an answer, TCP connect + TLS handshake with the name
+# as SNI), sees them refused, then starts the command itself and takes the
+# time around it (posix_spawn to the first try let through, to the
+# command's exit), so neither a shell nor a try's timeout is in the time.
 #   one rule  `egressctl allow NAME --sandbox S`, NAME already bound to the
-#             server's address by a DNS answer (then removed again);
+#             server's address by a DNS answer, and `egressctl remove NAME
+#             --sandbox S` after it (the probe, --refuse, times until the
+#             first try is refused);
 #   bulk      `egressctl policy import FILE S` of a policy of 1M names
-#             (100k with --quick) that includes the probe's name.
+#             (10k with --quick) that includes the probe's name;
+#   one rule among bulk  allow and remove again, the 1M names in the
+#             sandbox (what grows with the rules already there).
 # Audit: audit-bench (the audit log as egressd drives it) at increasing
 # fixed rates; the highest rate with zero loss, and where loss starts.
 #
@@ -22,36 +28,38 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . bench/lab.sh
 
 if [[ -n $quick ]]; then
-	reps=3 bulk=10000 bulk_reps=1 bulk_probe_s=20 audit_secs=1 rates=(200000 400000)
+	reps=3 bulk=10000 bulk_reps=1 bulk_probe_s=20 among_reps=3 audit_secs=1 rates=(200000 400000)
 else
-	reps=15 bulk=1000000 bulk_reps=3 bulk_probe_s=180 audit_secs=3 rates=(50000 100000 200000 400000 800000 1200000 1600000)
+	reps=15 bulk=1000000 bulk_reps=3 bulk_probe_s=180 among_reps=5 audit_secs=3 rates=(50000 100000 200000 400000 800000 1200000 1600000)
 fi
 
 lab_init
+# egressctl as run by the probe: the socket is a path, any namespace reaches it
+CTL=("$EGRESSCTL" --socket "$LAB_SOCK")
 lab_up
 servers_up
 egressd_start
 out=$LAB_DIR/control.jsonl
 : >"$out"
 
-# ms from the start of CMD... until the probe (started before) connects,
-# the probe giving up after PROBE_S seconds
-PROBE_S=30
+# The probe starts CMD... once it has seen RUN_AFTER_MS of tries refused
+# (REFUSE=1: let through) and times it: from CMD's start until the first
+# try that saw the change sent its SYN (a try every INTERVAL_US), and until
+# CMD returned; the probe gives up PROBE_S seconds after CMD started.
+PROBE_S=30 RUN_AFTER_MS=300 INTERVAL_US=100
 change_ms() {
-	local name=$1 t0 t1 r ok=true
+	local name=$1 ok=true refuse=()
 	shift
-	insb "$CONNECT" --addr "$HOST_IP2" --sni "$name" --probe \
-		--timeout-ms $((PROBE_S * 1000)) >"$LAB_DIR/probe.out" &
-	local probe=$!
-	sleep 0.3
-	kill -0 "$probe" 2>/dev/null || die "the probe for $name connected before the change"
-	t0=$(now_ns)
-	"$@" >"$LAB_DIR/command.out" 2>&1 || { ok=false; say "$*: $(tail -1 "$LAB_DIR/command.out")"; }
-	t1=$(now_ns)
-	wait "$probe" || true
-	jq -c --argjson t0 "$t0" --argjson t1 "$t1" --argjson ok "$ok" '{ms: (if .ok_realtime_ns == null then null
-	    else (.ok_realtime_ns - $t0) / 1e6 | . * 1000 | round / 1000 end),
-	  command_ms: (($t1 - $t0) / 1e6 | . * 1000 | round / 1000), command_ok: $ok, tries}' "$LAB_DIR/probe.out"
+	[[ -n ${REFUSE:-} ]] && refuse=(--refuse)
+	insb "$CONNECT" --addr "$HOST_IP2" --sni "$name" --probe "${refuse[@]}" \
+		--timeout-ms $((PROBE_S * 1000)) --interval-us "$INTERVAL_US" \
+		--run-after-ms "$RUN_AFTER_MS" -- "$@" >"$LAB_DIR/probe.out" 2>"$LAB_DIR/probe.err" || true
+	[[ -s $LAB_DIR/probe.out ]] || die "the probe for $name failed: $(tail -1 "$LAB_DIR/probe.err")"
+	grep -q 'before the command' "$LAB_DIR/probe.err" &&
+		die "the probe for $name saw the change before it: $(tail -1 "$LAB_DIR/probe.err")"
+	jq -e '.run_status == 0' "$LAB_DIR/probe.out" >/dev/null || { ok=false; say "$*: failed"; }
+	jq -c --argjson ok "$ok" '{ms: .enforced_ms, unchanged_until_ms, handshake_ms,
+	  command_ms, command_ok: $ok, tries, interval_us}' "$LAB_DIR/probe.out"
 }
 
 base="{\"mode\": \"deny\", \"allow\": [], \"resolvers\": [\"$HOST_IP\"]}"
@@ -67,10 +75,12 @@ bind_name() {
 for ((i = 0; i < reps; i++)); do
 	n=one$i.new.example
 	bind_name "$n"
-	r=$(change_ms "$n" ctl allow "$n" --sandbox sb)
+	r=$(change_ms "$n" "${CTL[@]}" allow "$n" --sandbox sb)
 	jq -c '{what: "one_rule"} + .' <<<"$r" >>"$out"
 	say "control: one rule: $r"
-	ctl remove "$n" --sandbox sb >/dev/null
+	r=$(REFUSE=1 change_ms "$n" "${CTL[@]}" remove "$n" --sandbox sb)
+	jq -c '{what: "one_rule_remove"} + .' <<<"$r" >>"$out"
+	say "control: one rule removed: $r"
 done
 
 # bulk: BULK names, the probe's among them
@@ -82,12 +92,31 @@ printf '%s\n' "$base" >"$LAB_DIR/base.json"
 PROBE_S=$bulk_probe_s
 for ((i = 0; i < bulk_reps; i++)); do
 	ctl policy import "$LAB_DIR/base.json" sb >/dev/null || { say "control: egressd busy; bulk runs stop"; break; }
-	r=$(change_ms bulk.new.example ctl policy import "$LAB_DIR/bulk.json" sb)
+	r=$(change_ms bulk.new.example "${CTL[@]}" policy import "$LAB_DIR/bulk.json" sb)
 	jq -c --argjson n "$bulk" '{what: "bulk", names: $n} + .' <<<"$r" >>"$out"
 	say "control: $bulk names: $r"
 	# one run when it is slow (or failed): the others would say the same
 	jq -e '.ms != null and .ms < 10000 and .command_ok' <<<"$r" >/dev/null || break
 done
+
+# one rule again, the sandbox holding the BULK names: what of a change grows
+# with the rules already there
+if jq -e '.command_ok' <<<"$r" >/dev/null; then
+	PROBE_S=30
+	# the probe's address is bound to bulk.new.example too: without it
+	# allowed, the rule under test decides at the SYN as above
+	ctl remove bulk.new.example --sandbox sb >/dev/null
+	for ((i = 0; i < among_reps; i++)); do
+		n=among$i.new.example
+		bind_name "$n"
+		r=$(change_ms "$n" "${CTL[@]}" allow "$n" --sandbox sb)
+		jq -c '{what: "among_bulk"} + .' <<<"$r" >>"$out"
+		say "control: one rule among $bulk names: $r"
+		r=$(REFUSE=1 change_ms "$n" "${CTL[@]}" remove "$n" --sandbox sb)
+		jq -c '{what: "among_bulk_remove"} + .' <<<"$r" >>"$out"
+		say "control: one rule removed among $bulk names: $r"
+	done
+fi
 
 # audit: the log at fixed rates, lossless or not
 AUDIT_BENCH=$BUILDDIR/tests/audit/audit-bench
@@ -116,12 +145,23 @@ jq -s --argjson reps "$reps" --argjson bulk "$bulk" --argjson wired "$wired" \
 	--argjson probe_s "$bulk_probe_s" '
   def med: map(select(. != null)) | sort | if length == 0 then null else .[length / 2 | floor] end;
   (map(select(.what == "one_rule"))) as $one |
+  (map(select(.what == "one_rule_remove"))) as $one_rm |
+  (map(select(.what == "among_bulk"))) as $among |
+  (map(select(.what == "among_bulk_remove"))) as $among_rm |
   (map(select(.what == "bulk"))) as $bulk_runs |
   (map(select(.what == "audit_rate"))) as $rates |
   {
     config: {repeats: $reps, bulk_names: $bulk},
     one_rule: {ms: ($one | map(.ms) | med), command_ms: ($one | map(.command_ms) | med),
-               runs: ($one | map(.ms))},
+               runs: ($one | map(.ms)), command_runs: ($one | map(.command_ms)),
+               interval_us: ($one | map(.interval_us) | first)},
+    one_rule_remove: {ms: ($one_rm | map(.ms) | med), command_ms: ($one_rm | map(.command_ms) | med),
+                      runs: ($one_rm | map(.ms)), command_runs: ($one_rm | map(.command_ms))},
+    one_rule_among_bulk: {names: $bulk, ms: ($among | map(.ms) | med),
+                          command_ms: ($among | map(.command_ms) | med),
+                          remove_ms: ($among_rm | map(.ms) | med),
+                          remove_command_ms: ($among_rm | map(.command_ms) | med),
+                          runs: ($among | map(.ms)), remove_runs: ($among_rm | map(.ms))},
     bulk: {names: $bulk, s: ($bulk_runs | map(.ms) | med | if . == null then null else . / 1000 end),
            command_s: ($bulk_runs | map(.command_ms) | med | if . == null then null else . / 1000 end),
            command_ok: ($bulk_runs | map(.command_ok) | all),
@@ -132,6 +172,9 @@ jq -s --argjson reps "$reps" --argjson bulk "$bulk" --argjson wired "$wired" \
             loss_starts_at: ($rates | map(select(.lossless | not) | .rate) | min)},
     summary: {
       update_one_rule_ms: ($one | map(.ms) | med),
+      update_one_rule_command_ms: ($one | map(.command_ms) | med),
+      remove_one_rule_ms: ($one_rm | map(.ms) | med),
+      remove_one_rule_command_ms: ($one_rm | map(.command_ms) | med),
       update_1m_names_s: (if $bulk == 1000000 then ($bulk_runs | map(.ms) | med | if . == null then null else . / 1000 | . * 1000 | round / 1000 end) else null end),
       audit_events_per_s_lossless: ($rates | map(select(.lossless) | .rate) | max)
     }

@@ -10,27 +10,39 @@
  *                  [--dns SERVER] [--plain]
  *   egress-connect --addr A --port P --sni NAME --get PATH [--count N]
  *   egress-connect --addr A --port P [--sni NAME] --probe [--timeout-ms MS]
+ *                  [--interval-us US] [--run-after-ms MS] [--refuse] [-- COMMAND...]
  *
  * --dns SERVER: every iteration first asks SERVER (UDP 53) for the A record
  * of the --sni name and connects to the answer (the time includes it).
  * --plain: TCP connect only, no TLS.
  * --get PATH: after the handshake, GET PATH and read the body to its end;
  * reports the body's rate (the best and the median of --count downloads).
- * --probe: tries connection + handshake until one succeeds; prints the
- * CLOCK_REALTIME nanoseconds of the first success (to time a policy change).
+ * --probe: tries connection + handshake until one succeeds, a new try every
+ * --interval-us (100), each SYN given up after 10 ms; prints the
+ * CLOCK_REALTIME nanoseconds of the first success and of its SYN (to time a
+ * policy change). With COMMAND, starts it after --run-after-ms (300) of
+ * refused tries and also prints, from the command's start, when the data
+ * path let the first try through (enforced_ms), the last refused try
+ * (unchanged_until_ms) and when the command returned (command_ms). --refuse
+ * times the other way: tries get through (a SYN answered: no handshake)
+ * until the first is refused.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +50,8 @@
 #include <openssl/ssl.h>
 
 #define PROG	"egress-connect"
+
+extern char **environ;
 
 struct opts {
 	struct in_addr addr;
@@ -48,9 +62,12 @@ struct opts {
 	int count;
 	int warmup;
 	int timeout_ms;
+	int interval_us;
+	int run_after_ms;
 	bool use_dns;
 	bool plain;
 	bool probe;
+	bool refuse;
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -296,31 +313,272 @@ static int run_latency(const struct opts *o, SSL_CTX *ctx)
 	return n ? 0 : 1;
 }
 
-static int run_probe(const struct opts *o, SSL_CTX *ctx)
+/*
+ * --probe: a new connection attempt every interval (non-blocking SYNs, each
+ * given up after PROBE_SYN_MS without an answer), so that the moment a
+ * change lets the SYN through is known to one interval, not to a whole
+ * try's timeout. With a command, it is started (posix_spawn) once the probe
+ * has seen --run-after-ms of refusals, its start and end taken around it.
+ */
+#define PROBE_SYN_MS	10
+#define PROBE_MAX	256
+
+struct probe_try {
+	int fd;
+	uint64_t start_mono, start_real;
+};
+
+struct probe_run {
+	pid_t pid;
+	uint64_t end_real;
+	int status;
+	pthread_t thread;
+	bool started;
+};
+
+static void *probe_reap(void *arg)
 {
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)o->timeout_ms * 1000000ULL;
-	unsigned long tries = 0;
+	struct probe_run *r = arg;
 
-	while (now_ns(CLOCK_MONOTONIC) < deadline) {
-		SSL *ssl;
-		int fd;
+	while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
+		;
+	r->end_real = now_ns(CLOCK_REALTIME);
+	return NULL;
+}
 
-		tries++;
-		fd = open_conn(o, ctx, &ssl, 1000, 2);
-		if (fd >= 0) {
+static int probe_spawn(struct probe_run *r, char **cmd, uint64_t *start_real)
+{
+	posix_spawn_file_actions_t fa;
+	int ret;
+
+	/* its output is not the probe's: stdout to /dev/null, stderr kept */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	*start_real = now_ns(CLOCK_REALTIME);
+	ret = posix_spawnp(&r->pid, cmd[0], &fa, NULL, cmd, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (ret)
+		return -ret;
+	ret = pthread_create(&r->thread, NULL, probe_reap, r);
+	if (ret)
+		return -ret;
+	r->started = true;
+	return 0;
+}
+
+/* Starts a try: a non-blocking connect. */
+static int probe_open(const struct opts *o, struct in_addr addr, struct probe_try *t)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(o->port),
+				  .sin_addr = addr };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int one = 1;
+
+	t->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (t->fd < 0)
+		return -errno;
+	setsockopt(t->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	t->start_mono = now_ns(CLOCK_MONOTONIC);
+	t->start_real = now_ns(CLOCK_REALTIME);
+	if (connect(t->fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS) {
+		int ret = -errno;
+
+		close(t->fd);
+		t->fd = -1;
+		return ret;
+	}
+	return 0;
+}
+
+/* A try whose SYN was answered: the handshake (blocking, 1 s). 0: it passed. */
+static int probe_finish(const struct opts *o, SSL_CTX *ctx, int fd)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	int err = 0, flags;
+	socklen_t len = sizeof(err);
+	SSL *ssl;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
+		return -ECONNREFUSED;
+	/* --refuse: the SYN's answer is the change (no handshake to wait on) */
+	if (o->plain || o->refuse)
+		return 0;
+	flags = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ssl = SSL_new(ctx);
+	if (!ssl)
+		return -ENOMEM;
+	SSL_set_fd(ssl, fd);
+	if (o->sni)
+		SSL_set_tlsext_host_name(ssl, o->sni);
+	err = SSL_connect(ssl) == 1 ? 0 : -ECONNABORTED;
+	ERR_clear_error();
+	SSL_free(ssl);
+	return err;
+}
+
+static int local_port(int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	return getsockname(fd, (struct sockaddr *)&sa, &len) ? -1 : ntohs(sa.sin_port);
+}
+
+static double ms_between(uint64_t a, uint64_t b)
+{
+	return a && b ? ((double)b - (double)a) / 1e6 : -1;
+}
+
+static void print_ms(const char *key, uint64_t from, uint64_t to)
+{
+	if (from && to)
+		printf(", \"%s\": %.3f", key, ms_between(from, to));
+	else
+		printf(", \"%s\": null", key);
+}
+
+static void print_ns(const char *key, uint64_t ns)
+{
+	if (ns)
+		printf(", \"%s\": %llu", key, (unsigned long long)ns);
+	else
+		printf(", \"%s\": null", key);
+}
+
+static int run_probe(const struct opts *o, SSL_CTX *ctx, char **cmd)
+{
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), deadline, next = t0;
+	uint64_t run_real = 0, run_mono = 0, last_fail = 0, ok_real = 0, ok_syn = 0;
+	uint64_t interval = (uint64_t)o->interval_us * 1000;
+	struct probe_try tries[PROBE_MAX];
+	struct probe_run run = {};
+	unsigned long n_tries = 0, early = 0;
+	int n = 0, ret = 0;
+
+	deadline = t0 + ((uint64_t)o->timeout_ms + (cmd ? (uint64_t)o->run_after_ms : 0)) *
+		   1000000ULL;
+	for (;;) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC), wait;
+		struct pollfd pfd[PROBE_MAX];
+		struct timespec ts;
+
+		if (now >= deadline)
+			break;
+		if (cmd && !run.started && now >= t0 + (uint64_t)o->run_after_ms * 1000000ULL) {
+			if (early) {
+				fprintf(stderr, PROG ": %lu tries %s before the command\n",
+					early, o->refuse ? "refused" : "got through");
+				ret = 3;
+				break;
+			}
+			ret = probe_spawn(&run, cmd, &run_real);
+			if (ret) {
+				fprintf(stderr, PROG ": cannot start %s: %s\n", cmd[0],
+					strerror(-ret));
+				ret = 1;
+				break;
+			}
+			run_mono = now_ns(CLOCK_MONOTONIC);
+		}
+		if (now >= next && n < PROBE_MAX && !ok_syn) {
+			struct in_addr addr = o->addr;
 			uint64_t t = now_ns(CLOCK_REALTIME);
 
-			close_conn(fd, ssl);
-			printf("{\"ok_realtime_ns\": %llu, \"tries\": %lu}\n",
-			       (unsigned long long)t, tries);
-			return 0;
+			/* --dns: each try asks first (an answer may be what changes) */
+			if (o->use_dns && dns_resolve(o, &addr)) {
+				if (o->refuse && cmd && !run.started)
+					early++;
+				else if (o->refuse && !ok_syn)
+					ok_syn = ok_real = t;
+				else if (t > last_fail)
+					last_fail = t;
+			} else if (!probe_open(o, addr, &tries[n])) {
+				n++;
+			}
+			n_tries++;
+			/* after a command has run long, a coarser cadence (1/200 of it) */
+			wait = run_mono && now > run_mono ? (now - run_mono) / 200 : 0;
+			if (wait > 10000000ULL)
+				wait = 10000000ULL;
+			next = now + (wait > interval ? wait : interval);
 		}
-		/* a refused try comes back in microseconds: pace the probe so that
-		 * it does not take a CPU from what it times */
-		usleep(fd == -ETIMEDOUT ? 0 : 100);
+		for (int i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){ .fd = tries[i].fd, .events = POLLOUT };
+		now = now_ns(CLOCK_MONOTONIC);
+		wait = next > now ? next - now : 0;
+		ts = (struct timespec){ .tv_sec = wait / 1000000000ULL,
+					.tv_nsec = wait % 1000000000ULL };
+		if (ppoll(pfd, n, &ts, NULL) < 0 && errno != EINTR)
+			break;
+		now = now_ns(CLOCK_MONOTONIC);
+		for (int i = 0; i < n; i++) {
+			bool done = true, through = false;
+
+			if (pfd[i].revents)
+				through = !probe_finish(o, ctx, tries[i].fd);
+			else if (now - tries[i].start_mono <= PROBE_SYN_MS * 1000000ULL)
+				done = false;
+			if (!done)
+				continue;
+			if (through == !o->refuse) {
+				/* the change: a try got through (or, --refuse, was refused) */
+				if (cmd && !run.started) {
+					early++;
+					fprintf(stderr, PROG ": a try %s before the command "
+						"(local port %d)\n", o->refuse ? "refused" : "through",
+						local_port(tries[i].fd));
+				} else if (!ok_syn || tries[i].start_real < ok_syn) {
+					ok_syn = tries[i].start_real;
+					ok_real = now_ns(CLOCK_REALTIME);
+				}
+			} else if (tries[i].start_real > last_fail) {
+				last_fail = tries[i].start_real;
+			}
+			close(tries[i].fd);
+			tries[i--] = tries[--n];
+			pfd[i + 1] = pfd[n];
+		}
+		/* done when no try older than the first changed one is pending */
+		if (ok_syn) {
+			int older = 0;
+
+			for (int i = 0; i < n; i++)
+				older += tries[i].start_real < ok_syn;
+			if (!older)
+				break;
+		}
 	}
-	printf("{\"ok_realtime_ns\": null, \"tries\": %lu}\n", tries);
-	return 1;
+	for (int i = 0; i < n; i++)
+		close(tries[i].fd);
+	if (run.started)
+		pthread_join(run.thread, NULL);
+	/*
+	 * ok_syn_ns: when the first try that saw the change sent its SYN (the
+	 * change was enforced by then); the latest try before it that did not
+	 * see it tells when it was not yet (unknown if a later one came last).
+	 */
+	if (last_fail > ok_syn)
+		last_fail = 0;
+	printf("{\"tries\": %lu, \"interval_us\": %d", n_tries, o->interval_us);
+	print_ns("ok_realtime_ns", ok_real);
+	print_ns("ok_syn_ns", ok_syn);
+	if (cmd) {
+		printf(", \"run_start_ns\": %llu, \"run_end_ns\": %llu, \"run_status\": %d",
+		       (unsigned long long)run_real, (unsigned long long)run.end_real,
+		       run.started && WIFEXITED(run.status) ? WEXITSTATUS(run.status) : -1);
+		print_ms("enforced_ms", run_real, ok_syn);
+		print_ms("unchanged_until_ms", run_real, last_fail > run_real ? last_fail : 0);
+		print_ms("handshake_ms", run_real, ok_real);
+		print_ms("command_ms", run_real, run.end_real);
+	}
+	printf("}\n");
+	if (ret)
+		return ret;
+	return ok_syn ? 0 : 1;
 }
 
 static int run_get(const struct opts *o, SSL_CTX *ctx)
@@ -381,9 +639,13 @@ int main(int argc, char **argv)
 		{ "plain", no_argument, NULL, 'P' },
 		{ "probe", no_argument, NULL, 'r' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "interval-us", required_argument, NULL, 'i' },
+		{ "run-after-ms", required_argument, NULL, 'R' },
+		{ "refuse", no_argument, NULL, 'F' },
 		{}
 	};
-	struct opts o = { .port = 443, .count = 1000, .warmup = 50, .timeout_ms = 10000 };
+	struct opts o = { .port = 443, .count = 1000, .warmup = 50, .timeout_ms = 10000,
+			 .interval_us = 100, .run_after_ms = 300 };
 	SSL_CTX *ctx;
 	int c;
 
@@ -406,11 +668,14 @@ int main(int argc, char **argv)
 		case 'P': o.plain = true; break;
 		case 'r': o.probe = true; break;
 		case 't': o.timeout_ms = atoi(optarg); break;
+		case 'i': o.interval_us = atoi(optarg); break;
+		case 'R': o.run_after_ms = atoi(optarg); break;
+		case 'F': o.refuse = true; break;
 		default: goto usage;
 		}
 	}
-	if (optind != argc || o.count < 1 || (o.use_dns && !o.sni) ||
-	    (!o.use_dns && !o.addr.s_addr))
+	if ((optind != argc && !o.probe) || o.count < 1 || o.interval_us < 10 ||
+	    (o.use_dns && !o.sni) || (!o.use_dns && !o.addr.s_addr))
 		goto usage;
 	srand((unsigned int)now_ns(CLOCK_MONOTONIC));
 
@@ -424,7 +689,7 @@ int main(int argc, char **argv)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 
 	if (o.probe)
-		c = run_probe(&o, ctx);
+		c = run_probe(&o, ctx, optind < argc ? argv + optind : NULL);
 	else if (o.get)
 		c = run_get(&o, ctx);
 	else
@@ -434,6 +699,7 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: " PROG " --addr A | --dns SERVER --sni NAME, --port P "
 		"[--sni NAME] [--count N] [--warmup N] [--plain] [--get PATH] "
-		"[--probe [--timeout-ms MS]]\n");
+		"[--probe [--timeout-ms MS] [--interval-us US] [--run-after-ms MS] "
+		"[-- COMMAND...]]\n");
 	return 2;
 }

@@ -9,6 +9,7 @@
 #include "enforce.h"
 #include "errmsg.h"
 #include "fake_enforce.h"
+#include "unload.h"
 
 struct fake_enforce fake;
 
@@ -38,6 +39,16 @@ int enforce_scope(struct agent *a, struct scope *sc, const struct arule *added,
 		fake.in_place++;
 	else
 		sc->slot = fake.next_slot++;
+	fake.commits++;
+	return 0;
+}
+
+int enforce_scope_unload(struct agent *a, struct scope *sc, const struct arule *gone,
+			 size_t n, char *err, size_t errlen)
+{
+	if (fake.fail_unload || sc->slot == EGRESS_SLOT_NONE)
+		return egress_errf(err, errlen, -EBUSY, "not in place (fake)");
+	fake.removed_in_place += n;
 	fake.commits++;
 	return 0;
 }

@@ -3,8 +3,8 @@
 #define EGRESSD_FAKE_ENFORCE_H
 
 struct fake_enforce {
-	int adds, dels, commits, in_place, updates;
-	int fail_add, fail_scope;
+	int adds, dels, commits, in_place, removed_in_place, updates;
+	int fail_add, fail_scope, fail_unload;
 	unsigned short next_slot;
 };
 

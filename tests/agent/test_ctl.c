@@ -197,6 +197,20 @@ static void test_rules_and_ids(void **state)
 	cJSON_Delete(r);
 	assert_int_equal(a.global.n_rules, 2);
 	assert_non_null(scope_find_id(&a.global, id1));
+	assert_int_equal(fake.removed_in_place, 1);	/* one rule out of its slot in place */
+	assert_int_equal(fake.commits, 3);
+
+	/* a slot that cannot be edited in place is rebuilt */
+	{
+		unsigned short slot = a.global.slot;
+
+		fake.fail_unload = 1;
+		cJSON_Delete(expect_ok("{\"v\":1,\"cmd\":\"rule.remove\",\"args\":{\"items\":[\"*.evil.example\"]}}"));
+		fake.fail_unload = 0;
+		assert_int_equal(a.global.n_rules, 1);
+		assert_int_not_equal(a.global.slot, slot);
+		assert_int_equal(fake.removed_in_place, 1);
+	}
 
 	/* the state file holds it all */
 	{
@@ -204,7 +218,7 @@ static void test_rules_and_ids(void **state)
 
 		assert_int_equal(egress_state_read(dir, &body, err, sizeof(err)), 0);
 		assert_contains(body, "api.github.com");
-		assert_contains(body, "*.evil.example");
+		assert_null(strstr(body, "*.evil.example"));
 		free(body);
 	}
 }
@@ -218,6 +232,41 @@ static void test_failure_changes_nothing(void **state)
 	fake.fail_add = 1;
 	expect_code("{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb1\",\"iface\":\"tap1\"}}", "EIO");
 	assert_int_equal(a.n_sbs, 0);
+}
+
+/* A change the state file does not take is reported and undone, in place or not. */
+static void test_unsaved_is_undone(void **state)
+{
+	char gone[200];
+	int commits;
+
+	cJSON_Delete(expect_ok("{\"v\":1,\"cmd\":\"rule.add\",\"args\":{\"action\":\"allow\",\"rules\":[\"a.example\",\"b.example\"]}}"));
+	snprintf(gone, sizeof(gone), "%s/missing", dir);
+	a.state_dir = gone;
+	commits = fake.commits;
+	expect_code("{\"v\":1,\"cmd\":\"rule.add\",\"args\":{\"action\":\"allow\",\"rules\":[\"c.example\"]}}", "ENOENT");
+	assert_int_equal(a.global.n_rules, 2);
+	assert_null(scope_find(&a.global, EGRESS_ACT_ALLOW, "c.example", NULL));
+	/* in place, then the slot rebuilt from the rules as they were */
+	assert_int_equal(fake.in_place, 1);
+	assert_int_equal(fake.commits, commits + 2);
+	expect_code("{\"v\":1,\"cmd\":\"rule.remove\",\"args\":{\"items\":[\"a.example\"]}}", "ENOENT");
+	assert_int_equal(a.global.n_rules, 2);
+	assert_non_null(scope_find(&a.global, EGRESS_ACT_ALLOW, "a.example", NULL));
+	assert_int_equal(fake.removed_in_place, 1);
+	assert_int_equal(fake.commits, commits + 4);
+	/* the undo failing too is said in the reply */
+	fake.fail_scope = 1;
+	{
+		bool c;
+		char *out = ctl_handle(&a, "{\"v\":1,\"cmd\":\"rule.remove\",\"args\":{\"items\":[\"a.example\"]}}",
+				       strlen("{\"v\":1,\"cmd\":\"rule.remove\",\"args\":{\"items\":[\"a.example\"]}}"), &c);
+
+		assert_contains(out, "still enforces");
+		free(out);
+	}
+	fake.fail_scope = 0;
+	a.state_dir = dir;
 }
 
 static void test_sandbox_profiles_modes(void **state)
@@ -281,6 +330,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unparsable_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules_and_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsaved_is_undone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sandbox_profiles_modes, setup, teardown),
 	};
 

@@ -78,6 +78,9 @@ ok "IP rules (IPv4 CIDR, IPv6 address), removed by id and by text"
 ctl remove a.example --sandbox sb1 >"$DIR/out"
 grep -q "^$id_a .*a.example" "$DIR/out" || fail "remove by text printed: $(cat "$DIR/out")"
 block "after remove by text" https "$SB1" a.example
+# one rule out of many: the others stay enforced
+pass "the wildcard after another rule's removal" https "$SB1" x.w.example
+block "the deny after another rule's removal" https "$SB1" deep.w.example
 ctl allow a.example --sandbox sb1 >/dev/null
 pass "allowed again" https "$SB1" a.example
 ok "remove by text"
@@ -124,6 +127,10 @@ ctl list --sandbox sb1 | grep -Eq "^[0-9]+ +allow +lab\.example +name +sandbox +
 ctl remove profile:lab --sandbox sb1 >/dev/null
 block "after removing the profile" https "$SB1" lab.example
 ctl allow --profile lab --sandbox sb1 >/dev/null
+# a rule of its own on a profile's name: removing it leaves the profile's
+ctl allow lab.example --sandbox sb1 >/dev/null
+ctl remove lab.example --sandbox sb1 >/dev/null
+pass "a profile's rule on a removed rule's name" https "$SB1" lab.example
 ok "allow --profile / remove profile:P"
 
 # the always scope: the CLI cannot override it
