@@ -158,9 +158,10 @@ servers_up() {
 
 # ---- egressd ------------------------------------------------------------------
 
+# EGRESSD_XDP_MODE: egressd's xdp_mode for the sandboxes (default auto)
 egressd_start() {
 	mkdir -p "$LAB_DIR/state" "$LAB_DIR/profiles"
-	echo '{"default_mode": "deny"}' >"$LAB_DIR/egressd.json"
+	echo "{\"default_mode\": \"deny\", \"xdp_mode\": \"${EGRESSD_XDP_MODE:-auto}\"}" >"$LAB_DIR/egressd.json"
 	echo '{"deny": [], "allow": []}' >"$LAB_DIR/always.json"
 	nsenter --net=/run/netns/"$HOSTNS" "$EGRESSD" --config "$LAB_DIR/egressd.json" \
 		--state-dir "$LAB_DIR/state" --socket "$LAB_SOCK" --bpffs "$LAB_BPFFS" \
