@@ -17,89 +17,206 @@
 #include "rule.h"
 #include "state.h"
 
-static cJSON *scope_state(const struct scope *sc)
+/*
+ * The body is written as text straight from the model, in the layout
+ * cJSON_PrintUnformatted gives (same keys, order and escapes): a state of
+ * a million rules is not first built as a million cJSON objects.
+ */
+struct out {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+static bool out_room(struct out *o, size_t more)
 {
-	cJSON *o = cJSON_CreateObject(), *arr;
+	size_t cap = o->cap ? o->cap : 4096;
+	char *b;
 
-	if (!o)
-		return NULL;
-	if (sc->has_mode)
-		cJSON_AddStringToObject(o, "mode", egress_mode_name(sc->mode));
-	else
-		cJSON_AddNullToObject(o, "mode");
-	arr = cJSON_AddArrayToObject(o, "profiles");
-	for (size_t i = 0; arr && i < sc->n_profiles; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(sc->profiles[i]));
-	arr = cJSON_AddArrayToObject(o, "rules");
-	for (size_t i = 0; arr && i < sc->n_rules; i++) {
-		const struct arule *r = &sc->rules[i];
-		cJSON *ro = cJSON_CreateObject();
-
-		if (!ro)
-			break;
-		cJSON_AddNumberToObject(ro, "id", r->r.id);
-		cJSON_AddStringToObject(ro, "action",
-					r->r.action == EGRESS_ACT_DENY ? "deny" : "allow");
-		cJSON_AddStringToObject(ro, "pattern", r->r.pattern);
-		cJSON_AddStringToObject(ro, "profile", r->profile);
-		cJSON_AddItemToArray(arr, ro);
+	if (o->failed)
+		return false;
+	if (o->len + more + 1 <= o->cap)
+		return true;
+	while (cap < o->len + more + 1)
+		cap *= 2;
+	b = realloc(o->buf, cap);
+	if (!b) {
+		o->failed = true;
+		return false;
 	}
-	return o;
+	o->buf = b;
+	o->cap = cap;
+	return true;
 }
 
-static cJSON *addrs_state(const __u8 (*addrs)[16], size_t n)
+static void out_mem(struct out *o, const char *s, size_t n)
 {
-	cJSON *arr = cJSON_CreateArray();
+	if (!out_room(o, n))
+		return;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+#define out_lit(o, s) out_mem(o, s, sizeof(s) - 1)
+
+static void out_u32(struct out *o, __u32 v)
+{
+	char tmp[10];
+	size_t n = 0;
+
+	do
+		tmp[n++] = '0' + v % 10;
+	while ((v /= 10));
+	if (!out_room(o, n))
+		return;
+	while (n)
+		o->buf[o->len++] = tmp[--n];
+}
+
+/* A JSON string, escaped as cJSON escapes it. */
+static void out_str(struct out *o, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(s);
+
+	/* at most 6 bytes per input byte (\u00XX), and the quotes */
+	if (!out_room(o, 6 * n + 2))
+		return;
+	o->buf[o->len++] = '"';
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		char *w = o->buf + o->len;
+
+		if (*c >= 32 && *c != '"' && *c != '\\') {
+			*w = *c;
+			o->len++;
+			continue;
+		}
+		w[0] = '\\';
+		o->len += 2;
+		switch (*c) {
+		case '"': w[1] = '"'; break;
+		case '\\': w[1] = '\\'; break;
+		case '\b': w[1] = 'b'; break;
+		case '\f': w[1] = 'f'; break;
+		case '\n': w[1] = 'n'; break;
+		case '\r': w[1] = 'r'; break;
+		case '\t': w[1] = 't'; break;
+		default:
+			memcpy(w + 1, "u00", 3);
+			w[4] = hex[*c >> 4];
+			w[5] = hex[*c & 15];
+			o->len += 4;
+		}
+	}
+	o->buf[o->len++] = '"';
+}
+
+static void scope_state(struct out *o, const struct scope *sc)
+{
+	out_lit(o, "{\"mode\":");
+	if (sc->has_mode)
+		out_str(o, egress_mode_name(sc->mode));
+	else
+		out_lit(o, "null");
+	out_lit(o, ",\"profiles\":[");
+	for (size_t i = 0; i < sc->n_profiles; i++) {
+		if (i)
+			out_lit(o, ",");
+		out_str(o, sc->profiles[i]);
+	}
+	out_lit(o, "],\"rules\":[");
+	for (size_t i = 0; i < sc->n_rules; i++) {
+		const struct arule *r = &sc->rules[i];
+
+		if (i)
+			out_lit(o, ",");
+		out_lit(o, "{\"id\":");
+		out_u32(o, r->r.id);
+		if (r->r.action == EGRESS_ACT_DENY)
+			out_lit(o, ",\"action\":\"deny\",\"pattern\":");
+		else
+			out_lit(o, ",\"action\":\"allow\",\"pattern\":");
+		out_str(o, r->r.pattern);
+		out_lit(o, ",\"profile\":");
+		out_str(o, r->profile);
+		out_lit(o, "}");
+	}
+	out_lit(o, "]}");
+}
+
+static void addrs_state(struct out *o, const __u8 (*addrs)[16], size_t n)
+{
 	char buf[64];
 
-	for (size_t i = 0; arr && i < n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(egress_addr_str(addrs[i], buf,
-									      sizeof(buf))));
-	return arr;
+	out_lit(o, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			out_lit(o, ",");
+		out_str(o, egress_addr_str(addrs[i], buf, sizeof(buf)));
+	}
+	out_lit(o, "]");
+}
+
+static void sandbox_state(struct out *o, const struct sandbox *sb)
+{
+	char mac[32];
+
+	out_lit(o, "{\"name\":");
+	out_str(o, sb->name);
+	out_lit(o, ",\"id\":");
+	out_u32(o, sb->id);
+	out_lit(o, ",\"iface\":");
+	out_str(o, sb->iface);
+	out_lit(o, ",\"ifindex\":");
+	out_u32(o, sb->ifindex);
+	out_lit(o, ",\"ips\":");
+	addrs_state(o, (const __u8 (*)[16])sb->ips, sb->n_ips);
+	if (sb->has_mac) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", sb->mac[0],
+			 sb->mac[1], sb->mac[2], sb->mac[3], sb->mac[4], sb->mac[5]);
+		out_lit(o, ",\"mac\":");
+		out_str(o, mac);
+	}
+	if (sb->has_resolvers) {
+		out_lit(o, ",\"resolvers\":");
+		addrs_state(o, (const __u8 (*)[16])sb->resolvers, sb->n_resolvers);
+	}
+	out_lit(o, ",\"xdp_mode\":");
+	out_str(o, sb->xdp_mode);
+	out_lit(o, ",\"generation\":");
+	out_u32(o, sb->generation);
+	out_lit(o, ",\"scope\":");
+	scope_state(o, &sb->scope);
+	out_lit(o, "}");
 }
 
 char *agent_state_json(const struct agent *a)
 {
-	cJSON *root = cJSON_CreateObject(), *arr;
-	char *text;
+	struct out o = {};
 
-	if (!root)
-		return NULL;
-	cJSON_AddNumberToObject(root, "version", EGRESS_STATE_VERSION);
-	cJSON_AddNumberToObject(root, "next_rule_id", a->next_rule_id);
-	cJSON_AddNumberToObject(root, "global_generation", a->global_generation);
-	cJSON_AddItemToObject(root, "always", scope_state(&a->always));
-	cJSON_AddItemToObject(root, "global", scope_state(&a->global));
-	arr = cJSON_AddArrayToObject(root, "sandboxes");
-	for (size_t i = 0; arr && i < a->n_sbs; i++) {
-		const struct sandbox *sb = a->sbs[i];
-		cJSON *o = cJSON_CreateObject();
-		char mac[32];
-
-		if (!o)
-			break;
-		cJSON_AddStringToObject(o, "name", sb->name);
-		cJSON_AddNumberToObject(o, "id", sb->id);
-		cJSON_AddStringToObject(o, "iface", sb->iface);
-		cJSON_AddNumberToObject(o, "ifindex", sb->ifindex);
-		cJSON_AddItemToObject(o, "ips", addrs_state((const __u8 (*)[16])sb->ips, sb->n_ips));
-		if (sb->has_mac) {
-			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", sb->mac[0],
-				 sb->mac[1], sb->mac[2], sb->mac[3], sb->mac[4], sb->mac[5]);
-			cJSON_AddStringToObject(o, "mac", mac);
-		}
-		if (sb->has_resolvers)
-			cJSON_AddItemToObject(o, "resolvers",
-					      addrs_state((const __u8 (*)[16])sb->resolvers,
-							  sb->n_resolvers));
-		cJSON_AddStringToObject(o, "xdp_mode", sb->xdp_mode);
-		cJSON_AddNumberToObject(o, "generation", sb->generation);
-		cJSON_AddItemToObject(o, "scope", scope_state(&sb->scope));
-		cJSON_AddItemToArray(arr, o);
+	out_lit(&o, "{\"version\":");
+	out_u32(&o, EGRESS_STATE_VERSION);
+	out_lit(&o, ",\"next_rule_id\":");
+	out_u32(&o, a->next_rule_id);
+	out_lit(&o, ",\"global_generation\":");
+	out_u32(&o, a->global_generation);
+	out_lit(&o, ",\"always\":");
+	scope_state(&o, &a->always);
+	out_lit(&o, ",\"global\":");
+	scope_state(&o, &a->global);
+	out_lit(&o, ",\"sandboxes\":[");
+	for (size_t i = 0; i < a->n_sbs; i++) {
+		if (i)
+			out_lit(&o, ",");
+		sandbox_state(&o, a->sbs[i]);
 	}
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	return text;
+	out_lit(&o, "]}");
+	if (o.failed || !out_room(&o, 0)) {
+		free(o.buf);
+		return NULL;
+	}
+	o.buf[o.len] = '\0';
+	return o.buf;
 }
 
 static int get_u32(const cJSON *o, const char *key, __u32 *out)
@@ -119,8 +236,9 @@ static const char *get_str(const cJSON *o, const char *key)
 
 static int scope_parse(const cJSON *o, struct scope *sc, char *err, size_t errlen)
 {
-	const cJSON *it, *mode = cJSON_GetObjectItemCaseSensitive(o, "mode");
+	const cJSON *it, *rules, *mode = cJSON_GetObjectItemCaseSensitive(o, "mode");
 	char why[512];
+	size_t n = 0, cap = 0;
 	int ret;
 
 	if (!cJSON_IsObject(o))
@@ -137,7 +255,18 @@ static int scope_parse(const cJSON *o, struct scope *sc, char *err, size_t errle
 		if (ret)
 			return ret;
 	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "rules")) {
+	rules = cJSON_GetObjectItemCaseSensitive(o, "rules");
+	cJSON_ArrayForEach(it, rules)
+		n++;
+	/* room for all: scope_add one by one would reallocate a million times */
+	if (n && !sc->n_rules) {
+		free(sc->rules);
+		sc->rules = malloc(n * sizeof(*sc->rules));
+		if (!sc->rules)
+			return -ENOMEM;
+		cap = n;
+	}
+	cJSON_ArrayForEach(it, rules) {
 		const char *act = get_str(it, "action"), *pat = get_str(it, "pattern");
 		const char *prof = get_str(it, "profile");
 		struct egress_rule r;
@@ -149,6 +278,14 @@ static int scope_parse(const cJSON *o, struct scope *sc, char *err, size_t errle
 				      &r, why, sizeof(why)))
 			return egress_errf(err, errlen, -EBADMSG, "rule '%s': %s", pat, why);
 		get_u32(it, "id", &r.id);
+		if (sc->n_rules < cap && strlen(prof) < sizeof(sc->rules->profile)) {
+			struct arule *ar = &sc->rules[sc->n_rules++];
+
+			ar->r = r;
+			memset(ar->profile, 0, sizeof(ar->profile));
+			memcpy(ar->profile, prof, strlen(prof));
+			continue;
+		}
 		ret = scope_add(sc, &r, prof);
 		if (ret)
 			return ret;
