@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <search.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "agent.h"
 #include "names.h"
@@ -128,115 +128,138 @@ void scope_del_profile(struct scope *sc, const char *name)
 
 /*
  * The rules of one origin by action and pattern, so that replacing a
- * million of them costs a million lookups, not a million scans.
+ * million of them costs a million lookups, not a million scans: an open
+ * addressing table of indexes into an array of rules.
  */
 struct rule_index {
-	struct hsearch_data h;
-	char **keys;
-	size_t n, cap;
+	const struct arule *rules;	/* what the entries point into */
+	struct index_slot {
+		__u32 at;		/* index + 1, 0: free */
+		__u32 hash;		/* compared before the rule is read */
+	} *slots;
+	size_t mask;
 };
 
-static int index_init(struct rule_index *ix, size_t cap)
+static int index_init(struct rule_index *ix, const struct arule *rules, size_t n)
 {
-	memset(ix, 0, sizeof(*ix));
-	ix->cap = cap;
-	ix->keys = calloc(cap ? cap : 1, sizeof(*ix->keys));
-	if (!ix->keys || !hcreate_r(cap + cap / 2 + 16, &ix->h)) {
-		free(ix->keys);
-		return -ENOMEM;
-	}
-	return 0;
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	ix->rules = rules;
+	ix->mask = size - 1;
+	ix->slots = calloc(size, sizeof(*ix->slots));
+	return ix->slots ? 0 : -ENOMEM;
 }
 
 static void index_free(struct rule_index *ix)
 {
-	hdestroy_r(&ix->h);
-	for (size_t i = 0; i < ix->n; i++)
-		free(ix->keys[i]);
-	free(ix->keys);
+	free(ix->slots);
 }
 
-/* The id filed under a rule, 0 when there is none. */
-static __u32 index_get(struct rule_index *ix, __u8 action, const char *pattern)
+static __u64 index_hash(__u8 action, const char *pattern)
 {
-	char key[EGRESS_PATTERN_MAX + 4];
-	ENTRY e = { .key = key }, *found;
+	__u64 h = 0xcbf29ce484222325ULL ^ action;	/* FNV-1a */
 
-	snprintf(key, sizeof(key), "%u %s", action, pattern);
-	return hsearch_r(e, FIND, &found, &ix->h) ? (__u32)(uintptr_t)found->data : 0;
+	for (const unsigned char *c = (const unsigned char *)pattern; *c; c++)
+		h = (h ^ *c) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
 }
 
-static int index_put(struct rule_index *ix, __u8 action, const char *pattern, __u32 id)
+/*
+ * The position of the rule (action, pattern) of hash h in ix->rules, or -1
+ * with *free set to the slot where it would be filed.
+ */
+static ssize_t index_find(const struct rule_index *ix, __u64 h, __u8 action,
+			  const char *pattern, size_t *free)
 {
-	char key[EGRESS_PATTERN_MAX + 4];
-	ENTRY e, *found;
+	size_t i = h & ix->mask;
 
-	if (ix->n == ix->cap)
-		return -ENOSPC;
-	snprintf(key, sizeof(key), "%u %s", action, pattern);
-	e.key = strdup(key);
-	e.data = (void *)(uintptr_t)id;
-	if (!e.key)
-		return -ENOMEM;
-	if (!hsearch_r(e, ENTER, &found, &ix->h)) {
-		free(e.key);
-		return -ENOMEM;
+	for (;; i = (i + 1) & ix->mask) {
+		const struct index_slot *e = &ix->slots[i];
+
+		if (!e->at)
+			break;
+		if (e->hash == (__u32)(h >> 32) && ix->rules[e->at - 1].r.action == action &&
+		    !strcmp(ix->rules[e->at - 1].r.pattern, pattern))
+			return e->at - 1;
 	}
-	if (found->key != e.key)
-		free(e.key);	/* already there */
-	else
-		ix->keys[ix->n++] = e.key;
-	return 0;
+	*free = i;
+	return -1;
 }
+
+static void index_put(struct rule_index *ix, size_t slot, __u64 h, size_t at)
+{
+	ix->slots[slot].at = at + 1;
+	ix->slots[slot].hash = h >> 32;
+}
+
+#define INDEX_AHEAD	16
 
 /* Replaces the rules of one origin (profile, or "" for none) keeping ids. */
 static int scope_replace(struct agent *a, struct scope *sc, const char *origin,
 			 const struct egress_rule *rules, size_t n)
 {
-	struct rule_index old, added;
-	struct scope next;
-	int ret;
+	struct rule_index old = {}, added = {};
+	char profile[EGRESS_PROFILE_NAME_MAX] = "";
+	__u64 ahead[INDEX_AHEAD];
+	size_t n_old = 0, k = 0, at;
+	struct arule *next;
+	int ret = -ENOMEM;
 
-	ret = index_init(&old, sc->n_rules);
-	if (ret)
-		return ret;
-	ret = index_init(&added, n);
-	if (ret) {
-		index_free(&old);
-		return ret;
-	}
-	scope_init(&next, sc->kind);
+	snprintf(profile, sizeof(profile), "%s", origin);
+	for (size_t i = 0; i < sc->n_rules; i++)
+		n_old += !strcmp(sc->rules[i].profile, origin);
+	next = malloc((sc->n_rules - n_old + n ? sc->n_rules - n_old + n : 1) * sizeof(*next));
+	if (!next || index_init(&old, sc->rules, n_old) || index_init(&added, next, n))
+		goto out;
 	for (size_t i = 0; i < sc->n_rules; i++) {
 		const struct arule *r = &sc->rules[i];
+		__u64 h;
 
-		ret = strcmp(r->profile, origin) ?
-			scope_add(&next, &r->r, r->profile) :
-			index_put(&old, r->r.action, r->r.pattern, r->r.id);
-		if (ret)
-			goto err;
+		if (strcmp(r->profile, origin)) {
+			next[k++] = *r;
+			continue;
+		}
+		h = index_hash(r->r.action, r->r.pattern);
+		if (index_find(&old, h, r->r.action, r->r.pattern, &at) < 0)
+			index_put(&old, at, h, i);
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct egress_rule r = rules[i];
-		__u32 id;
+	/*
+	 * The index is far larger than the cache: each rule is hashed
+	 * INDEX_AHEAD rules before it is filed, and its slot fetched meanwhile.
+	 */
+	for (size_t i = 0; i < n + INDEX_AHEAD; i++) {
+		const struct egress_rule *r;
+		ssize_t was = -1;
+		__u64 h = 0;
 
-		if (index_get(&added, r.action, r.pattern))
+		if (i >= INDEX_AHEAD)
+			h = ahead[i % INDEX_AHEAD];	/* of rules[i - INDEX_AHEAD] */
+		if (i < n) {
+			ahead[i % INDEX_AHEAD] = index_hash(rules[i].action, rules[i].pattern);
+			__builtin_prefetch(&added.slots[ahead[i % INDEX_AHEAD] & added.mask], 1);
+		}
+		if (i < INDEX_AHEAD)
+			continue;
+		r = &rules[i - INDEX_AHEAD];
+		if (index_find(&added, h, r->action, r->pattern, &at) >= 0)
 			continue;	/* listed twice */
-		id = index_get(&old, r.action, r.pattern);
-		r.id = id ? id : a->next_rule_id++;
-		ret = index_put(&added, r.action, r.pattern, r.id);
-		if (!ret)
-			ret = scope_add(&next, &r, origin);
-		if (ret)
-			goto err;
+		index_put(&added, at, h, k);
+		next[k].r = *r;
+		memcpy(next[k].profile, profile, sizeof(profile));
+		if (n_old)
+			was = index_find(&old, h, r->action, r->pattern, &at);
+		next[k].r.id = was >= 0 ? sc->rules[was].r.id : a->next_rule_id++;
+		k++;
 	}
 	free(sc->rules);
-	sc->rules = next.rules;
-	sc->n_rules = next.n_rules;
-	index_free(&old);
-	index_free(&added);
-	return 0;
-err:
-	scope_free(&next);
+	sc->rules = k ? next : NULL;
+	sc->n_rules = k;
+	next = k ? NULL : next;
+	ret = 0;
+out:
+	free(next);
 	index_free(&old);
 	index_free(&added);
 	return ret;

@@ -18,110 +18,205 @@
 #include "state.h"
 
 /*
- * Written straight to text, not built as a cJSON tree first: a scope of
- * 100k rules is a few MB, and allocating and freeing an object per field
- * cost most of a save.
+ * The body is written as text straight from the model, in the layout
+ * cJSON_PrintUnformatted gives (same keys, order and escapes): a state of
+ * a million rules is not first built as a million cJSON objects.
  */
-static void json_str(FILE *f, const char *s)
-{
-	fputc_unlocked('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+struct out {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
 
-		if (c == '"' || c == '\\') {
-			fputc_unlocked('\\', f);
-			fputc_unlocked(c, f);
-		} else if (c < 0x20) {
-			fprintf(f, "\\u%04x", c);
-		} else {
-			fputc_unlocked(c, f);
-		}
+static bool out_room(struct out *o, size_t more)
+{
+	size_t cap = o->cap ? o->cap : 4096;
+	char *b;
+
+	if (o->failed)
+		return false;
+	if (o->len + more + 1 <= o->cap)
+		return true;
+	while (cap < o->len + more + 1)
+		cap *= 2;
+	b = realloc(o->buf, cap);
+	if (!b) {
+		o->failed = true;
+		return false;
 	}
-	fputc_unlocked('"', f);
+	o->buf = b;
+	o->cap = cap;
+	return true;
 }
 
-static void scope_state(FILE *f, const struct scope *sc)
+static void out_mem(struct out *o, const char *s, size_t n)
 {
-	fputs_unlocked("{\"mode\":", f);
+	if (!out_room(o, n))
+		return;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+#define out_lit(o, s) out_mem(o, s, sizeof(s) - 1)
+
+static void out_u32(struct out *o, __u32 v)
+{
+	char tmp[10];
+	size_t n = 0;
+
+	do
+		tmp[n++] = '0' + v % 10;
+	while ((v /= 10));
+	if (!out_room(o, n))
+		return;
+	while (n)
+		o->buf[o->len++] = tmp[--n];
+}
+
+/* A JSON string, escaped as cJSON escapes it. */
+static void out_str(struct out *o, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(s);
+
+	/* at most 6 bytes per input byte (\u00XX), and the quotes */
+	if (!out_room(o, 6 * n + 2))
+		return;
+	o->buf[o->len++] = '"';
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		char *w = o->buf + o->len;
+
+		if (*c >= 32 && *c != '"' && *c != '\\') {
+			*w = *c;
+			o->len++;
+			continue;
+		}
+		w[0] = '\\';
+		o->len += 2;
+		switch (*c) {
+		case '"': w[1] = '"'; break;
+		case '\\': w[1] = '\\'; break;
+		case '\b': w[1] = 'b'; break;
+		case '\f': w[1] = 'f'; break;
+		case '\n': w[1] = 'n'; break;
+		case '\r': w[1] = 'r'; break;
+		case '\t': w[1] = 't'; break;
+		default:
+			memcpy(w + 1, "u00", 3);
+			w[4] = hex[*c >> 4];
+			w[5] = hex[*c & 15];
+			o->len += 4;
+		}
+	}
+	o->buf[o->len++] = '"';
+}
+
+static void scope_state(struct out *o, const struct scope *sc)
+{
+	out_lit(o, "{\"mode\":");
 	if (sc->has_mode)
-		json_str(f, egress_mode_name(sc->mode));
+		out_str(o, egress_mode_name(sc->mode));
 	else
-		fputs_unlocked("null", f);
-	fputs_unlocked(",\"profiles\":[", f);
+		out_lit(o, "null");
+	out_lit(o, ",\"profiles\":[");
 	for (size_t i = 0; i < sc->n_profiles; i++) {
 		if (i)
-			fputc_unlocked(',', f);
-		json_str(f, sc->profiles[i]);
+			out_lit(o, ",");
+		out_str(o, sc->profiles[i]);
 	}
-	fputs_unlocked("],\"rules\":[", f);
+	out_lit(o, "],\"rules\":[");
 	for (size_t i = 0; i < sc->n_rules; i++) {
 		const struct arule *r = &sc->rules[i];
 
-		fprintf(f, "%s{\"id\":%u,\"action\":\"%s\",\"pattern\":", i ? "," : "",
-			r->r.id, r->r.action == EGRESS_ACT_DENY ? "deny" : "allow");
-		json_str(f, r->r.pattern);
-		fputs_unlocked(",\"profile\":", f);
-		json_str(f, r->profile);
-		fputc_unlocked('}', f);
+		if (i)
+			out_lit(o, ",");
+		out_lit(o, "{\"id\":");
+		out_u32(o, r->r.id);
+		if (r->r.action == EGRESS_ACT_DENY)
+			out_lit(o, ",\"action\":\"deny\",\"pattern\":");
+		else
+			out_lit(o, ",\"action\":\"allow\",\"pattern\":");
+		out_str(o, r->r.pattern);
+		out_lit(o, ",\"profile\":");
+		out_str(o, r->profile);
+		out_lit(o, "}");
 	}
-	fputs_unlocked("]}", f);
+	out_lit(o, "]}");
 }
 
-static void addrs_state(FILE *f, const __u8 (*addrs)[16], size_t n)
+static void addrs_state(struct out *o, const __u8 (*addrs)[16], size_t n)
 {
 	char buf[64];
 
-	fputc_unlocked('[', f);
+	out_lit(o, "[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			fputc_unlocked(',', f);
-		json_str(f, egress_addr_str(addrs[i], buf, sizeof(buf)));
+			out_lit(o, ",");
+		out_str(o, egress_addr_str(addrs[i], buf, sizeof(buf)));
 	}
-	fputc_unlocked(']', f);
+	out_lit(o, "]");
+}
+
+static void sandbox_state(struct out *o, const struct sandbox *sb)
+{
+	char mac[32];
+
+	out_lit(o, "{\"name\":");
+	out_str(o, sb->name);
+	out_lit(o, ",\"id\":");
+	out_u32(o, sb->id);
+	out_lit(o, ",\"iface\":");
+	out_str(o, sb->iface);
+	out_lit(o, ",\"ifindex\":");
+	out_u32(o, sb->ifindex);
+	out_lit(o, ",\"ips\":");
+	addrs_state(o, (const __u8 (*)[16])sb->ips, sb->n_ips);
+	if (sb->has_mac) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", sb->mac[0],
+			 sb->mac[1], sb->mac[2], sb->mac[3], sb->mac[4], sb->mac[5]);
+		out_lit(o, ",\"mac\":");
+		out_str(o, mac);
+	}
+	if (sb->has_resolvers) {
+		out_lit(o, ",\"resolvers\":");
+		addrs_state(o, (const __u8 (*)[16])sb->resolvers, sb->n_resolvers);
+	}
+	out_lit(o, ",\"xdp_mode\":");
+	out_str(o, sb->xdp_mode);
+	out_lit(o, ",\"generation\":");
+	out_u32(o, sb->generation);
+	out_lit(o, ",\"scope\":");
+	scope_state(o, &sb->scope);
+	out_lit(o, "}");
 }
 
 char *agent_state_json(const struct agent *a)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	struct out o = {};
 
-	if (!f)
-		return NULL;
-	fprintf(f, "{\"version\":%d,\"next_rule_id\":%u,\"global_generation\":%u,\"always\":",
-		EGRESS_STATE_VERSION, a->next_rule_id, a->global_generation);
-	scope_state(f, &a->always);
-	fputs_unlocked(",\"global\":", f);
-	scope_state(f, &a->global);
-	fputs_unlocked(",\"sandboxes\":[", f);
+	out_lit(&o, "{\"version\":");
+	out_u32(&o, EGRESS_STATE_VERSION);
+	out_lit(&o, ",\"next_rule_id\":");
+	out_u32(&o, a->next_rule_id);
+	out_lit(&o, ",\"global_generation\":");
+	out_u32(&o, a->global_generation);
+	out_lit(&o, ",\"always\":");
+	scope_state(&o, &a->always);
+	out_lit(&o, ",\"global\":");
+	scope_state(&o, &a->global);
+	out_lit(&o, ",\"sandboxes\":[");
 	for (size_t i = 0; i < a->n_sbs; i++) {
-		const struct sandbox *sb = a->sbs[i];
-
-		fputs_unlocked(i ? ",{\"name\":" : "{\"name\":", f);
-		json_str(f, sb->name);
-		fprintf(f, ",\"id\":%u,\"iface\":", sb->id);
-		json_str(f, sb->iface);
-		fprintf(f, ",\"ifindex\":%u,\"ips\":", sb->ifindex);
-		addrs_state(f, (const __u8 (*)[16])sb->ips, sb->n_ips);
-		if (sb->has_mac)
-			fprintf(f, ",\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\"", sb->mac[0],
-				sb->mac[1], sb->mac[2], sb->mac[3], sb->mac[4], sb->mac[5]);
-		if (sb->has_resolvers) {
-			fputs_unlocked(",\"resolvers\":", f);
-			addrs_state(f, (const __u8 (*)[16])sb->resolvers, sb->n_resolvers);
-		}
-		fputs_unlocked(",\"xdp_mode\":", f);
-		json_str(f, sb->xdp_mode);
-		fprintf(f, ",\"generation\":%u,\"scope\":", sb->generation);
-		scope_state(f, &sb->scope);
-		fputc_unlocked('}', f);
+		if (i)
+			out_lit(&o, ",");
+		sandbox_state(&o, a->sbs[i]);
 	}
-	fputs_unlocked("]}", f);
-	if (fclose(f)) {
-		free(text);
+	out_lit(&o, "]}");
+	if (o.failed || !out_room(&o, 0)) {
+		free(o.buf);
 		return NULL;
 	}
-	return text;
+	o.buf[o.len] = '\0';
+	return o.buf;
 }
 
 static int get_u32(const cJSON *o, const char *key, __u32 *out)
@@ -141,8 +236,9 @@ static const char *get_str(const cJSON *o, const char *key)
 
 static int scope_parse(const cJSON *o, struct scope *sc, char *err, size_t errlen)
 {
-	const cJSON *it, *mode = cJSON_GetObjectItemCaseSensitive(o, "mode");
+	const cJSON *it, *rules, *mode = cJSON_GetObjectItemCaseSensitive(o, "mode");
 	char why[512];
+	size_t n = 0, cap = 0;
 	int ret;
 
 	if (!cJSON_IsObject(o))
@@ -159,7 +255,18 @@ static int scope_parse(const cJSON *o, struct scope *sc, char *err, size_t errle
 		if (ret)
 			return ret;
 	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "rules")) {
+	rules = cJSON_GetObjectItemCaseSensitive(o, "rules");
+	cJSON_ArrayForEach(it, rules)
+		n++;
+	/* room for all: scope_add one by one would reallocate a million times */
+	if (n && !sc->n_rules) {
+		free(sc->rules);
+		sc->rules = malloc(n * sizeof(*sc->rules));
+		if (!sc->rules)
+			return -ENOMEM;
+		cap = n;
+	}
+	cJSON_ArrayForEach(it, rules) {
 		const char *act = get_str(it, "action"), *pat = get_str(it, "pattern");
 		const char *prof = get_str(it, "profile");
 		struct egress_rule r;
@@ -171,6 +278,14 @@ static int scope_parse(const cJSON *o, struct scope *sc, char *err, size_t errle
 				      &r, why, sizeof(why)))
 			return egress_errf(err, errlen, -EBADMSG, "rule '%s': %s", pat, why);
 		get_u32(it, "id", &r.id);
+		if (sc->n_rules < cap && strlen(prof) < sizeof(sc->rules->profile)) {
+			struct arule *ar = &sc->rules[sc->n_rules++];
+
+			ar->r = r;
+			memset(ar->profile, 0, sizeof(ar->profile));
+			memcpy(ar->profile, prof, strlen(prof));
+			continue;
+		}
 		ret = scope_add(sc, &r, prof);
 		if (ret)
 			return ret;

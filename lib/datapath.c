@@ -696,31 +696,321 @@ int egress_dp_slot_reserve(struct egress_dp *dp, __u16 slot, __u32 n_names)
 	return slot_names(dp, slot, true, n_names) ? 0 : -ENOMEM;
 }
 
+/*
+ * --- loading a slot in bulk ---------------------------------------------------
+ * A slot no sandbox entry names yet is filled with one batch update per
+ * map (BPF_MAP_UPDATE_BATCH) instead of one syscall or three per rule. The
+ * name table's entries are gathered first: one entry holds the allow and
+ * the deny rule of a name, so rules are merged by key in a userspace index
+ * before anything is written.
+ */
+
+#define LOAD_BATCH	(1U << 16)	/* elements per batch syscall */
+#ifndef ENOTSUPP
+#define ENOTSUPP	524		/* the kernel's: no batch op for the type */
+#endif
+
+struct load_names {
+	struct egress_name_key *keys;
+	struct egress_name_rule *vals;
+	struct load_slot {
+		__u32 at;		/* entry + 1, 0: free */
+		__u32 hash;		/* the key's high bits: most misses end here */
+	} *index;			/* open addressing */
+	size_t n, mask;
+};
+
+struct load_ips {
+	struct egress_lpm_key *keys;
+	struct egress_ip_rule *vals;
+	size_t n;
+};
+
+static size_t load_index_size(size_t n)
+{
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	return size;
+}
+
+static int load_names_init(struct load_names *ln, size_t n)
+{
+	memset(ln, 0, sizeof(*ln));
+	if (!n)
+		return 0;
+	ln->mask = load_index_size(n) - 1;
+	ln->keys = malloc(n * sizeof(*ln->keys));
+	ln->vals = malloc(n * sizeof(*ln->vals));
+	ln->index = calloc(ln->mask + 1, sizeof(*ln->index));
+	return ln->keys && ln->vals && ln->index ? 0 : -ENOMEM;
+}
+
+static void load_names_free(struct load_names *ln)
+{
+	free(ln->keys);
+	free(ln->vals);
+	free(ln->index);
+}
+
+static size_t load_slot_of(const struct load_names *ln, const struct egress_name_key *key)
+{
+	return (key->hash ^ key->kind) & ln->mask;
+}
+
+/* The entry of key, a new empty one when there is none. */
+static struct egress_name_rule *load_names_entry(struct load_names *ln,
+						 const struct egress_name_key *key)
+{
+	size_t i = load_slot_of(ln, key);
+
+	for (;; i = (i + 1) & ln->mask) {
+		const struct load_slot *e = &ln->index[i];
+
+		if (!e->at)
+			break;
+		if (e->hash == (__u32)(key->hash >> 32) && ln->keys[e->at - 1].hash == key->hash &&
+		    ln->keys[e->at - 1].kind == key->kind)
+			return &ln->vals[e->at - 1];
+	}
+	ln->index[i].at = ln->n + 1;
+	ln->index[i].hash = key->hash >> 32;
+	ln->keys[ln->n] = *key;
+	memset(&ln->vals[ln->n], 0, sizeof(*ln->vals));
+	return &ln->vals[ln->n++];
+}
+
+/*
+ * Writes n elements in batches; one element at a time where the kernel
+ * has no batch update for the map's type.
+ */
+static int map_update_many(int fd, const void *keys, size_t key_size,
+			   const void *vals, size_t val_size, size_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_ANY);
+	const char *k = keys, *v = vals;
+	bool batch = true;
+
+	while (n) {
+		__u32 count = n < LOAD_BATCH ? n : LOAD_BATCH;
+
+		if (batch) {
+			if (!bpf_map_update_batch(fd, k, v, &count, &o))
+				goto next;
+			if (errno != EINVAL && errno != ENOTSUPP && errno != EOPNOTSUPP)
+				return -errno;
+			batch = false;	/* count: those written before it said so */
+			if (count)
+				goto next;
+			count = n < LOAD_BATCH ? n : LOAD_BATCH;
+		}
+		for (__u32 i = 0; i < count; i++)
+			if (bpf_map_update_elem(fd, k + i * key_size, v + i * val_size, BPF_ANY))
+				return -errno;
+next:
+		k += (size_t)count * key_size;
+		v += (size_t)count * val_size;
+		n -= count;
+	}
+	return 0;
+}
+
+/* A name rule hashed, waiting for its index slot to be in the cache. */
+struct load_pending {
+	struct egress_name_key key;
+	const struct egress_rule *r;
+	__u32 labels;
+};
+
+#define LOAD_AHEAD	16	/* rules hashed ahead of the one filed */
+
+/* Files a hashed name rule into ln and sn->info (as name_rule_set counts it). */
+static void load_name_put(struct slot_names *sn, struct load_names *ln,
+			  const struct load_pending *p)
+{
+	struct egress_name_rule *val = load_names_entry(ln, &p->key);
+	__u8 action = p->r->action;
+
+	if (!val->rule_id[action]) {
+		sn->info.n_names[action]++;
+		if (p->key.kind == EGRESS_NAME_WILDCARD &&
+		    sn->depth_count[depth_bit(p->labels)]++ == 0)
+			sn->info.wild_depths |= 1ULL << depth_bit(p->labels);
+	}
+	val->rule_id[action] = p->r->id;
+}
+
+/*
+ * Gathers the name rules of rules[] (stride apart) into ln and sn->info.
+ * The index is far larger than the cache: each rule is hashed LOAD_AHEAD
+ * rules before it is filed, and its slot fetched meanwhile.
+ */
+static int load_names_gather(struct egress_dp *dp, struct slot_names *sn,
+			     struct load_names *ln, const char *base, size_t n,
+			     size_t stride, size_t *failed)
+{
+	struct load_pending ring[LOAD_AHEAD];
+	size_t head = 0, queued = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct egress_rule *r = (const void *)(base + i * stride);
+		struct load_pending *p;
+		const char *name;
+		int ret;
+
+		if (r->kind == EGRESS_RULE_IP)
+			continue;
+		if (r->kind == EGRESS_RULE_ANY_NAME) {
+			sn->info.n_names[r->action] += sn->info.any_rule_id[r->action] == 0;
+			sn->info.any_rule_id[r->action] = r->id;
+			continue;
+		}
+		p = &ring[head];
+		if (queued == LOAD_AHEAD)
+			load_name_put(sn, ln, p);
+		else
+			queued++;
+		memset(&p->key, 0, sizeof(p->key));
+		p->r = r;
+		name = r->kind == EGRESS_RULE_WILDCARD ? r->pattern + 2 : r->pattern;
+		p->key.kind = r->kind == EGRESS_RULE_WILDCARD ? EGRESS_NAME_WILDCARD :
+								 EGRESS_NAME_EXACT;
+		ret = egress_dp_name_hash(dp, name, &p->key.hash, &p->labels);
+		if (ret) {
+			if (failed)
+				*failed = i;
+			return ret;
+		}
+		__builtin_prefetch(&ln->index[load_slot_of(ln, &p->key)], 1);
+		head = (head + 1) % LOAD_AHEAD;
+	}
+	/* the oldest first: of two rules on one name and action the last wins */
+	for (size_t k = 0; k < queued; k++)
+		load_name_put(sn, ln, &ring[(head + LOAD_AHEAD - queued + k) % LOAD_AHEAD]);
+	return 0;
+}
+
+static int load_ips_write(struct egress_dp *dp, __u16 slot, __u8 action,
+			  const struct load_ips *li)
+{
+	int fd;
+
+	if (!li->n)
+		return 0;
+	fd = trie_fd(dp, slot, action, true);
+	if (fd < 0)
+		return fd;
+	return map_update_many(fd, li->keys, sizeof(*li->keys), li->vals,
+			       sizeof(*li->vals), li->n);
+}
+
+int egress_dp_slot_load_rules(struct egress_dp *dp, __u16 slot,
+			      const struct egress_rule *rules, size_t n,
+			      size_t stride, size_t *failed)
+{
+	struct load_ips ips[EGRESS_ACT__MAX] = {};
+	struct slot_names *sn = NULL;
+	struct load_names ln;
+	size_t n_names = 0, n_ips[EGRESS_ACT__MAX] = {};
+	const char *base = (const char *)rules;
+	int ret;
+
+#define RULE(i) ((const struct egress_rule *)(base + (i) * stride))
+	if (failed)
+		*failed = n;
+	if (slot >= EGRESS_MAX_RULE_SLOTS || stride < sizeof(*rules))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		const struct egress_rule *r = RULE(i);
+
+		if (!r->id || r->action >= EGRESS_ACT__MAX) {
+			if (failed)
+				*failed = i;
+			return -EINVAL;
+		}
+		if (r->kind == EGRESS_RULE_IP)
+			n_ips[r->action]++;
+		else
+			n_names++;
+	}
+	/*
+	 * A table that already holds rules is added to rule by rule: its
+	 * entries would have to be read to merge with them.
+	 */
+	if (n_names && dp->names[slot] &&
+	    (dp->names[slot]->adopted || dp->names[slot]->info.n_names[EGRESS_ACT_ALLOW] ||
+	     dp->names[slot]->info.n_names[EGRESS_ACT_DENY])) {
+		for (size_t i = 0; i < n; i++) {
+			const struct egress_rule *r = RULE(i);
+
+			ret = r->kind == EGRESS_RULE_IP ?
+				egress_dp_ip_rule_add(dp, slot, r->action, &r->prefix, r->id) :
+				egress_dp_name_rule_add(dp, slot, r);
+			if (ret) {
+				if (failed)
+					*failed = i;
+				return ret;
+			}
+		}
+		if (failed)
+			*failed = n;
+		return 0;
+	}
+
+	ret = load_names_init(&ln, n_names);
+	for (__u8 a = 0; !ret && a < EGRESS_ACT__MAX; a++) {
+		if (!n_ips[a])
+			continue;
+		ips[a].keys = malloc(n_ips[a] * sizeof(*ips[a].keys));
+		ips[a].vals = malloc(n_ips[a] * sizeof(*ips[a].vals));
+		if (!ips[a].keys || !ips[a].vals)
+			ret = -ENOMEM;
+	}
+	if (!ret && n_names) {
+		sn = slot_names(dp, slot, true, n_names);
+		if (!sn)
+			ret = -ENOMEM;
+	}
+	if (!ret && sn)
+		ret = load_names_gather(dp, sn, &ln, base, n, stride, failed);
+	for (size_t i = 0; !ret && n_ips[0] + n_ips[1] && i < n; i++) {
+		const struct egress_rule *r = RULE(i);
+		struct load_ips *li = &ips[r->action];
+
+		if (r->kind != EGRESS_RULE_IP)
+			continue;
+		li->keys[li->n] = r->prefix;
+		li->vals[li->n] = (struct egress_ip_rule){
+			.rule_id = r->id,
+			.v6_only = !(egress_addr_is_v4(r->prefix.addr) && r->prefix.prefixlen >= 96),
+		};
+		li->n++;
+	}
+#undef RULE
+	/* slot_info announces the table before its entries are there */
+	if (!ret && sn)
+		ret = slot_info_write(dp, slot, sn);
+	if (!ret && ln.n)
+		ret = map_update_many(sn->fd, ln.keys, sizeof(*ln.keys), ln.vals,
+				      sizeof(*ln.vals), ln.n);
+	for (__u8 a = 0; !ret && a < EGRESS_ACT__MAX; a++)
+		ret = load_ips_write(dp, slot, a, &ips[a]);
+	if (!ret && failed)
+		*failed = n;
+	load_names_free(&ln);
+	for (__u8 a = 0; a < EGRESS_ACT__MAX; a++) {
+		free(ips[a].keys);
+		free(ips[a].vals);
+	}
+	return ret;
+}
+
 int egress_dp_slot_load(struct egress_dp *dp, __u16 slot,
 			const struct egress_policy *p)
 {
-	__u32 n_names = 0;
-	int ret;
-
-	for (size_t i = 0; i < p->n_rules; i++)
-		n_names += p->rules[i].kind != EGRESS_RULE_IP;
-	if (n_names && !dp->names[slot]) {
-		ret = egress_dp_slot_reserve(dp, slot, n_names);
-		if (ret)
-			return ret;
-	}
-
-	for (size_t i = 0; i < p->n_rules; i++) {
-		const struct egress_rule *r = &p->rules[i];
-
-		if (r->kind == EGRESS_RULE_IP)
-			ret = egress_dp_ip_rule_add(dp, slot, r->action, &r->prefix, r->id);
-		else
-			ret = egress_dp_name_rule_add(dp, slot, r);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return egress_dp_slot_load_rules(dp, slot, p->rules, p->n_rules,
+					 sizeof(*p->rules), NULL);
 }
 
 /* --- sandboxes --------------------------------------------------------------- */

@@ -78,7 +78,19 @@ int egress_dp_name_hash(const struct egress_dp *dp, const char *name,
  * beyond its room fails with -E2BIG: build the rules into a fresh slot.
  */
 int egress_dp_slot_reserve(struct egress_dp *dp, __u16 slot, __u32 n_names);
-/* Loads every rule of p into slot. */
+/*
+ * Loads n rules into a slot no sandbox entry names yet (a fresh one, or one
+ * given a table by egress_dp_slot_reserve): the name table (made for them
+ * when there is none) and the tries are written with batch updates, a few
+ * syscalls for all of them. The rules are read stride bytes apart (the
+ * egress_rule inside a larger struct). *failed (when not NULL): the index
+ * of the rule that was refused, n when no single rule was. A slot whose
+ * table already holds rules is added to rule by rule.
+ */
+int egress_dp_slot_load_rules(struct egress_dp *dp, __u16 slot,
+			      const struct egress_rule *rules, size_t n,
+			      size_t stride, size_t *failed);
+/* Loads every rule of p into slot (egress_dp_slot_load_rules). */
 int egress_dp_slot_load(struct egress_dp *dp, __u16 slot,
 			const struct egress_policy *p);
 

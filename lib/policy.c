@@ -24,10 +24,28 @@ int egress_policy_add_rule(struct egress_policy *p, const struct egress_rule *r)
 	return 0;
 }
 
+/* Room for one more rule; *cap grows by doubling, not by one. */
+static int rules_room(struct egress_policy *p, size_t *cap)
+{
+	struct egress_rule *n;
+	size_t want = *cap ? 2 * *cap : 64;
+
+	if (p->n_rules < *cap)
+		return 0;
+	n = realloc(p->rules, want * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	p->rules = n;
+	*cap = want;
+	return 0;
+}
+
+/* cap NULL: the rules are checked, not kept. */
 static int parse_rules(const cJSON *arr, __u8 action, __u32 *next_id,
-		       struct egress_policy *p, char *err, size_t errlen)
+		       struct egress_policy *p, size_t *cap, char *err, size_t errlen)
 {
 	const char *key = action == EGRESS_ACT_ALLOW ? "allow" : "deny";
+	struct egress_rule one;
 	char why[512];
 	const cJSON *it;
 	int ret;
@@ -35,17 +53,20 @@ static int parse_rules(const cJSON *arr, __u8 action, __u32 *next_id,
 	if (!cJSON_IsArray(arr))
 		return egress_errf(err, errlen, -EINVAL, "\"%s\" must be an array of rules", key);
 	cJSON_ArrayForEach(it, arr) {
-		struct egress_rule r;
+		struct egress_rule *r = &one;
 
 		if (!cJSON_IsString(it))
 			return egress_errf(err, errlen, -EINVAL, "\"%s\" must hold only strings", key);
-		ret = egress_rule_parse(it->valuestring, action, &r, why, sizeof(why));
+		if (cap) {
+			if (rules_room(p, cap))
+				return egress_errf(err, errlen, -EINVAL, "out of memory");
+			r = &p->rules[p->n_rules];
+		}
+		ret = egress_rule_parse(it->valuestring, action, r, why, sizeof(why));
 		if (ret)
 			return egress_errf(err, errlen, -EINVAL, "\"%s\": %s", key, why);
-		r.id = (*next_id)++;
-		ret = egress_policy_add_rule(p, &r);
-		if (ret)
-			return egress_errf(err, errlen, -EINVAL, "out of memory");
+		r->id = (*next_id)++;
+		p->n_rules += cap != NULL;
 	}
 	return 0;
 }
@@ -101,31 +122,17 @@ static int parse_resolvers(const cJSON *arr, struct egress_policy *p,
 	return 0;
 }
 
-int egress_policy_parse(const char *text, __u32 first_id,
-			struct egress_policy *p, char *err, size_t errlen)
+static int policy_from_json(const cJSON *root, __u32 first_id, bool keep_rules,
+			    struct egress_policy *p, char *err, size_t errlen)
 {
 	__u32 next_id = first_id;
+	size_t room = 0, *cap = keep_rules ? &room : NULL;
 	const cJSON *it;
-	cJSON *root;
 	int ret = 0;
 
 	memset(p, 0, sizeof(*p));
-	for (const char *c = text; *c; c++) {
-		if (*c != '\\')
-			continue;
-		if (!strncmp(c + 1, "u0000", 5))
-			return egress_errf(err, errlen, -EINVAL, "a string holds a NUL character (\\u0000)");
-		if (c[1])
-			c++;
-	}
-	root = cJSON_ParseWithOpts(text, NULL, true);
-	if (!root)
-		return egress_errf(err, errlen, -EINVAL, "not valid JSON (near '%.20s')",
-			    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
-	if (!cJSON_IsObject(root)) {
-		ret = egress_errf(err, errlen, -EINVAL, "a policy must be a JSON object");
-		goto out;
-	}
+	if (!cJSON_IsObject(root))
+		return egress_errf(err, errlen, -EINVAL, "a policy must be a JSON object");
 	cJSON_ArrayForEach(it, root) {
 		for (const cJSON *prev = root->child; prev != it; prev = prev->next) {
 			if (!strcmp(prev->string, it->string)) {
@@ -143,9 +150,9 @@ int egress_policy_parse(const char *text, __u32 first_id,
 			}
 			p->has_mode = true;
 		} else if (!strcmp(it->string, "allow")) {
-			ret = parse_rules(it, EGRESS_ACT_ALLOW, &next_id, p, err, errlen);
+			ret = parse_rules(it, EGRESS_ACT_ALLOW, &next_id, p, cap, err, errlen);
 		} else if (!strcmp(it->string, "deny")) {
-			ret = parse_rules(it, EGRESS_ACT_DENY, &next_id, p, err, errlen);
+			ret = parse_rules(it, EGRESS_ACT_DENY, &next_id, p, cap, err, errlen);
 		} else if (!strcmp(it->string, "profiles")) {
 			ret = parse_profiles(it, p, err, errlen);
 		} else if (!strcmp(it->string, "resolvers")) {
@@ -157,9 +164,46 @@ int egress_policy_parse(const char *text, __u32 first_id,
 			goto out;
 	}
 out:
-	cJSON_Delete(root);
 	if (ret)
 		egress_policy_free(p);
+	return ret;
+}
+
+int egress_policy_from_json(const cJSON *root, __u32 first_id,
+			    struct egress_policy *p, char *err, size_t errlen)
+{
+	return policy_from_json(root, first_id, true, p, err, errlen);
+}
+
+int egress_policy_check(const cJSON *root, char *err, size_t errlen)
+{
+	struct egress_policy p;
+	int ret = policy_from_json(root, 1, false, &p, err, errlen);
+
+	if (!ret)
+		egress_policy_free(&p);
+	return ret;
+}
+
+int egress_policy_parse(const char *text, __u32 first_id,
+			struct egress_policy *p, char *err, size_t errlen)
+{
+	cJSON *root;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	for (const char *c = strchr(text, '\\'); c; c = strchr(c + 2, '\\')) {
+		if (!strncmp(c + 1, "u0000", 5))
+			return egress_errf(err, errlen, -EINVAL, "a string holds a NUL character (\\u0000)");
+		if (!c[1])
+			break;
+	}
+	root = cJSON_ParseWithOpts(text, NULL, true);
+	if (!root)
+		return egress_errf(err, errlen, -EINVAL, "not valid JSON (near '%.20s')",
+			    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+	ret = egress_policy_from_json(root, first_id, p, err, errlen);
+	cJSON_Delete(root);
 	return ret;
 }
 

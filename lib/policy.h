@@ -34,6 +34,20 @@ struct egress_policy {
 /* Parses text; rule ids are numbered from first_id. -EINVAL with err set. */
 int egress_policy_parse(const char *text, __u32 first_id,
 			struct egress_policy *p, char *err, size_t errlen);
+/*
+ * The same from a document already parsed (a request's "policy"), without
+ * printing and parsing it again. A string's \u0000 is not seen here: cJSON
+ * has cut the string there; egress_policy_parse refuses it in the text.
+ */
+struct cJSON;
+int egress_policy_from_json(const struct cJSON *root, __u32 first_id,
+			    struct egress_policy *p, char *err, size_t errlen);
+/*
+ * Whether a parsed document is a valid policy (-EINVAL with err set), the
+ * rules checked one by one and not kept: what a client checks before it
+ * sends a million of them.
+ */
+int egress_policy_check(const struct cJSON *root, char *err, size_t errlen);
 /* Reads and parses a file; errors name the file. */
 int egress_policy_load(const char *path, __u32 first_id,
 		       struct egress_policy *p, char *err, size_t errlen);

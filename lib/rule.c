@@ -145,7 +145,7 @@ int egress_rule_parse(const char *text, __u8 action, struct egress_rule *r,
 {
 	char canon[EG_NAME_MAX + 1];
 	size_t len = strlen(text);
-	int ret;
+	int ret, n;
 
 	memset(r, 0, sizeof(*r));
 	r->action = action;
@@ -166,23 +166,26 @@ int egress_rule_parse(const char *text, __u8 action, struct egress_rule *r,
 		return 0;
 	}
 	if (!strncmp(text, "*.", 2)) {
-		if (name_canon(text + 2, len - 2, canon) < 0)
+		n = name_canon(text + 2, len - 2, canon);
+		if (n < 0)
 			return egress_errf(err, errlen, -EINVAL,
 				    "'%s' is not a valid wildcard: '*.' must be followed by a valid host name",
 				    text);
 		r->kind = EGRESS_RULE_WILDCARD;
-		snprintf(r->pattern, sizeof(r->pattern), "*.%s", canon);
+		memcpy(r->pattern, "*.", 2);
+		memcpy(r->pattern + 2, canon, n + 1);
 		return 0;
 	}
 	if (strchr(text, '*'))
 		return egress_errf(err, errlen, -EINVAL,
 			    "'%s': '*' may only stand alone or as the first label ('*.example.com')",
 			    text);
-	if (name_canon(text, len, canon) < 0)
+	n = name_canon(text, len, canon);
+	if (n < 0)
 		return egress_errf(err, errlen, -EINVAL,
 			    "'%s' is not a valid host name (letters, digits, '-', '_'; labels of 1-63, at most 253 bytes)",
 			    text);
 	r->kind = EGRESS_RULE_NAME;
-	snprintf(r->pattern, sizeof(r->pattern), "%s", canon);
+	memcpy(r->pattern, canon, n + 1);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -147,6 +148,139 @@ static void test_model_roundtrip(void **state)
 	agent_free(&b);
 }
 
+/*
+ * The body is written without cJSON: it must be the very text cJSON prints
+ * for it (keys, order, numbers, escapes), for any content.
+ */
+static void test_model_layout(void **state)
+{
+	struct agent a = {};
+	struct sandbox *sb[2];
+	struct egress_rule r;
+	char err[256] = "", *text, *again;
+	cJSON *root;
+
+	scope_init(&a.always, EGRESS_SCOPE_ALWAYS);
+	scope_init(&a.global, EGRESS_SCOPE_GLOBAL);
+	a.global.has_mode = true;
+	a.global.mode = EGRESS_MODE_DENY;
+	a.next_rule_id = 4000000000U;
+	a.global_generation = 2147483648U;
+	assert_int_equal(egress_rule_parse("*", EGRESS_ACT_DENY, &r, err, sizeof(err)), 0);
+	r.id = 1;
+	assert_int_equal(scope_add(&a.always, &r, ""), 0);
+	for (int i = 0; i < 2; i++) {
+		sb[i] = calloc(1, sizeof(*sb[i]));
+		assert_non_null(sb[i]);
+		scope_init(&sb[i]->scope, EGRESS_SCOPE_SANDBOX);
+		snprintf(sb[i]->name, sizeof(sb[i]->name), "sb-%d", i);
+		sb[i]->id = i + 1;
+		sb[i]->ifindex = 4294967295U - i;
+		sb[i]->generation = i ? 0 : 3999999999U;
+		strcpy(sb[i]->xdp_mode, i ? "native" : "skb");
+		assert_int_equal(agent_sandbox_insert(&a, sb[i]), 0);
+	}
+	/* an interface name as the kernel may hold it: quotes, \, controls, UTF-8 */
+	strcpy(sb[0]->iface, "t\"\\\b\f\n\r\t\x01\x1f\xc3\xa9");
+	strcpy(sb[1]->iface, "tap1");
+	sb[0]->n_ips = 2;
+	egress_addr_parse("198.18.0.2", sb[0]->ips[0], err, sizeof(err));
+	egress_addr_parse("fd00::2", sb[0]->ips[1], err, sizeof(err));
+	sb[0]->has_resolvers = true;
+	sb[0]->n_resolvers = 1;
+	egress_addr_parse("198.18.0.1", sb[0]->resolvers[0], err, sizeof(err));
+	sb[1]->has_mac = true;
+	sb[1]->mac[0] = 0xfe;
+	sb[1]->scope.has_mode = true;
+	sb[1]->scope.mode = EGRESS_MODE_WARN;
+	assert_int_equal(scope_add_profile(&sb[1]->scope, "lab"), 0);
+	assert_int_equal(scope_add_profile(&sb[1]->scope, "ci_2"), 0);
+	assert_int_equal(egress_rule_parse("fd00::/8", EGRESS_ACT_ALLOW, &r, err, sizeof(err)), 0);
+	r.id = 4294967295U;
+	assert_int_equal(scope_add(&sb[1]->scope, &r, "lab"), 0);
+	assert_int_equal(egress_rule_parse("*.Example.COM", EGRESS_ACT_DENY, &r, err, sizeof(err)), 0);
+	r.id = 2;
+	assert_int_equal(scope_add(&sb[1]->scope, &r, ""), 0);
+
+	text = agent_state_json(&a);
+	assert_non_null(text);
+	root = cJSON_Parse(text);
+	assert_non_null(root);
+	again = cJSON_PrintUnformatted(root);
+	assert_string_equal(text, again);
+	assert_non_null(strstr(text, "\"iface\":\"t\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\xc3\xa9\""));
+	assert_non_null(strstr(text, "\"next_rule_id\":4000000000,"));
+	cJSON_Delete(root);
+	free(again);
+	free(text);
+	agent_free(&a);
+}
+
+/*
+ * scope_set_rules over many rules: a rule still listed keeps its id, a new
+ * one gets the next, one listed twice is there once, and the rules of a
+ * profile stay as they were.
+ */
+static void test_scope_replace(void **state)
+{
+	enum { N = 50000 };
+	struct agent a = { .next_rule_id = 1 };
+	struct egress_rule *r = calloc(2 * N, sizeof(*r));
+	struct scope sc;
+	char err[256], name[64];
+	__u32 first_id;
+	size_t n = 0;
+
+	assert_non_null(r);
+	scope_init(&sc, EGRESS_SCOPE_SANDBOX);
+	assert_int_equal(egress_rule_parse("p.example", EGRESS_ACT_ALLOW, &r[0], err, sizeof(err)), 0);
+	r[0].id = 1000000;
+	assert_int_equal(scope_add(&sc, &r[0], "lab"), 0);
+	/* n0..n(N-1) allowed, each even one listed twice; n0 denied too */
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		assert_int_equal(egress_rule_parse(name, EGRESS_ACT_ALLOW, &r[n++], err, sizeof(err)), 0);
+		if (i % 2 == 0)
+			r[n] = r[n - 1], n++;
+	}
+	assert_int_equal(egress_rule_parse("n0.example", EGRESS_ACT_DENY, &r[n++], err, sizeof(err)), 0);
+	assert_int_equal(scope_set_rules(&a, &sc, r, n), 0);
+	assert_int_equal(sc.n_rules, 1 + N + 1);
+	assert_string_equal(sc.rules[0].profile, "lab");
+	assert_int_equal(sc.rules[0].r.id, 1000000);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		assert_string_equal(sc.rules[1 + i].r.pattern, name);
+		assert_int_equal(sc.rules[1 + i].r.id, 1 + i);
+		assert_string_equal(sc.rules[1 + i].profile, "");
+	}
+	assert_int_equal(sc.rules[1 + N].r.action, EGRESS_ACT_DENY);
+	assert_int_equal(sc.rules[1 + N].r.id, N + 1);
+	first_id = a.next_rule_id;
+	assert_int_equal(first_id, N + 2);
+
+	/* again with the odd ones, and as many new ones: the odd keep their ids */
+	n = 0;
+	for (int i = 1; i < 2 * N; i += 2) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		assert_int_equal(egress_rule_parse(name, EGRESS_ACT_ALLOW, &r[n++], err, sizeof(err)), 0);
+	}
+	assert_int_equal(scope_set_rules(&a, &sc, r, n), 0);
+	assert_int_equal(sc.n_rules, 1 + N);
+	assert_int_equal(sc.rules[0].r.id, 1000000);
+	for (size_t k = 0; k < n; k++) {
+		int i = 1 + 2 * k;
+
+		if (i < N)
+			assert_int_equal(sc.rules[1 + k].r.id, 1 + i);
+		else
+			assert_int_equal(sc.rules[1 + k].r.id, first_id + (k - N / 2));
+	}
+	assert_int_equal(scope_find(&sc, EGRESS_ACT_DENY, "n0.example", ""), NULL);
+	scope_free(&sc);
+	free(r);
+}
+
 static void test_model_refused(void **state)
 {
 	static const char *const bad[] = {
@@ -178,6 +312,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
 		cmocka_unit_test(test_model_roundtrip),
+		cmocka_unit_test(test_model_layout),
+		cmocka_unit_test(test_scope_replace),
 		cmocka_unit_test(test_model_refused),
 	};
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "unit.h"
 #include "policy.h"
 
@@ -250,6 +252,66 @@ static void test_parse_bad(void **state)
 		assert_null(p.resolvers);
 		assert_false(p.has_resolvers);
 		egress_policy_free(&p);
+	}
+}
+
+/*
+ * A document already parsed (egress_policy_from_json, egress_policy_check)
+ * is judged as its text is: the same rules with the same ids, the same
+ * refusals with the same words.
+ */
+static void test_from_json(void **state)
+{
+	static const char *const good[] = {
+		"{\"mode\":\"deny\",\"allow\":[\"a.example\",\"*.B.example\",\"198.18.0.0/15\"],"
+		"\"deny\":[\"*\",\"fd00::/8\"],\"profiles\":[\"lab\"],\"resolvers\":[\"198.18.0.1\"]}",
+		"{}",
+		"{\"deny\":[\"x.example\"],\"allow\":[\"y.example\",\"x.example\"]}",
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+		struct egress_policy a, b;
+		char err[512] = "";
+		cJSON *doc = cJSON_Parse(good[i]);
+
+		assert_non_null(doc);
+		assert_int_equal(egress_policy_parse(good[i], 5, &a, err, sizeof(err)), 0);
+		assert_int_equal(egress_policy_from_json(doc, 5, &b, err, sizeof(err)), 0);
+		assert_int_equal(egress_policy_check(doc, err, sizeof(err)), 0);
+		assert_int_equal(a.n_rules, b.n_rules);
+		for (size_t k = 0; k < a.n_rules; k++) {
+			assert_int_equal(a.rules[k].id, b.rules[k].id);
+			assert_int_equal(a.rules[k].id, 5 + k);
+			assert_string_equal(a.rules[k].pattern, b.rules[k].pattern);
+			assert_memory_equal(&a.rules[k].prefix, &b.rules[k].prefix,
+					    sizeof(a.rules[k].prefix));
+		}
+		assert_int_equal(a.has_mode, b.has_mode);
+		assert_int_equal(a.n_profiles, b.n_profiles);
+		assert_int_equal(a.n_resolvers, b.n_resolvers);
+		egress_policy_free(&a);
+		egress_policy_free(&b);
+		cJSON_Delete(doc);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(bad_docs); i++) {
+		struct egress_policy p;
+		char err[512] = "", err2[512] = "";
+		cJSON *doc = cJSON_Parse(bad_docs[i].doc);
+
+		if (!doc)
+			continue;	/* not JSON: for egress_policy_parse only */
+		memset(&p, 0xa5, sizeof(p));
+		if (egress_policy_from_json(doc, 1, &p, err, sizeof(err)) != -EINVAL)
+			fail_msg("%s: accepted", bad_docs[i].doc);
+		if (!strstr(err, bad_docs[i].msg))
+			fail_msg("%s: error '%s' does not contain '%s'", bad_docs[i].doc,
+				 err, bad_docs[i].msg);
+		assert_null(p.rules);
+		assert_null(p.profiles);
+		assert_null(p.resolvers);
+		assert_int_equal(egress_policy_check(doc, err2, sizeof(err2)), -EINVAL);
+		assert_string_equal(err, err2);
+		cJSON_Delete(doc);
 	}
 }
 
@@ -606,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_parse_modes),
 		cmocka_unit_test(test_parse_empty),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_from_json),
 		cmocka_unit_test(test_parse_duplicate_key),
 		cmocka_unit_test(test_parse_embedded_nul),
 		cmocka_unit_test(test_parse_trailing_garbage),
