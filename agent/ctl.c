@@ -914,7 +914,7 @@ static int cmd_policy_import(struct agent *a, const cJSON *args, cJSON *res,
 	struct egress_policy p = {};
 	struct scope *sc, saved;
 	struct sandbox *sb, sb_saved;
-	char why[ERR_MAX], *text;
+	char why[ERR_MAX];
 	cJSON *names = NULL;
 	int ret;
 
@@ -923,11 +923,7 @@ static int cmd_policy_import(struct agent *a, const cJSON *args, cJSON *res,
 		return ret;
 	if (!cJSON_IsObject(doc))
 		return egress_errf(err, errlen, -EINVAL, "\"policy\" must be a policy document");
-	text = cJSON_PrintUnformatted(doc);
-	if (!text)
-		return egress_errf(err, errlen, -ENOMEM, "out of memory");
-	ret = egress_policy_parse(text, 1, &p, why, sizeof(why));
-	free(text);
+	ret = egress_policy_from_json(doc, 1, &p, why, sizeof(why));
 	if (ret)
 		return egress_errf(err, errlen, -EINVAL, "policy: %s", why);
 	if (p.has_resolvers && !sb) {

@@ -53,6 +53,7 @@ static int scope_build(struct agent *a, const struct scope *sc, __u16 *slot,
 {
 	int ret = egress_dp_slot_alloc(a->dp, slot);
 	__u32 n_names = 0;
+	size_t failed;
 
 	if (ret)
 		return egress_errf(err, errlen, ret, "no free rule slot");
@@ -65,19 +66,17 @@ static int scope_build(struct agent *a, const struct scope *sc, __u16 *slot,
 		*slot = EGRESS_SLOT_NONE;
 		return egress_errf(err, errlen, ret, "cannot make a name table: %s", strerror(-ret));
 	}
-	for (size_t i = 0; i < sc->n_rules; i++) {
-		const struct egress_rule *r = &sc->rules[i].r;
-
-		if (r->kind == EGRESS_RULE_IP)
-			ret = egress_dp_ip_rule_add(a->dp, *slot, r->action, &r->prefix, r->id);
-		else
-			ret = egress_dp_name_rule_add(a->dp, *slot, r);
-		if (ret) {
-			egress_dp_slot_free(a->dp, *slot);
-			*slot = EGRESS_SLOT_NONE;
+	/* the fresh slot no sandbox names yet: a few batch updates for all rules */
+	ret = egress_dp_slot_load_rules(a->dp, *slot, sc->n_rules ? &sc->rules[0].r : NULL,
+					sc->n_rules, sizeof(*sc->rules), &failed);
+	if (ret) {
+		egress_dp_slot_free(a->dp, *slot);
+		*slot = EGRESS_SLOT_NONE;
+		if (failed < sc->n_rules)
 			return egress_errf(err, errlen, ret, "cannot load rule %u (%s): %s",
-					   r->id, r->pattern, strerror(-ret));
-		}
+					   sc->rules[failed].r.id, sc->rules[failed].r.pattern,
+					   strerror(-ret));
+		return egress_errf(err, errlen, ret, "cannot load the rules: %s", strerror(-ret));
 	}
 	return 0;
 }
