@@ -387,7 +387,7 @@ static int cmd_sandbox_add(struct agent *a, const cJSON *args, cJSON *res,
 			return egress_errf(err, errlen, -EEXIST, "%s is sandbox '%s''s interface",
 					   iface, a->sbs[i]->name);
 	if (xdp && egressd_xdp_mode_check(xdp))
-		return egress_errf(err, errlen, -EINVAL, "\"xdp_mode\" must be auto, tc, skb or native");
+		return egress_errf(err, errlen, -EINVAL, "\"xdp_mode\" must be " EGRESS_ATTACH_MODES);
 
 	sb = calloc(1, sizeof(*sb));
 	if (!sb)

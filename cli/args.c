@@ -30,6 +30,7 @@ enum opt_id {
 	OPT_FOLLOW,
 	OPT_SINCE,
 	OPT_VERDICT,
+	OPT_ATTACH,
 };
 
 struct opt_def {
@@ -68,6 +69,7 @@ static const struct opt_def sandbox_add_opts[] = {
 	{ "mac", 0, true, false, OPT_MAC },
 	{ "mode", 'm', true, false, OPT_MODE },
 	{ "profile", 'p', true, true, OPT_PROFILE },
+	{ "attach", 0, true, false, OPT_ATTACH },
 	OPT_END,
 };
 static const struct opt_def audit_opts[] = {
@@ -285,7 +287,7 @@ static int build_sandbox_add(const struct command *c, struct ctl_invocation *inv
 			     size_t errlen)
 {
 	const char *iface = opt_get(cl, OPT_IFACE), *mac = opt_get(cl, OPT_MAC);
-	const char *mode = opt_get(cl, OPT_MODE);
+	const char *mode = opt_get(cl, OPT_MODE), *attach = opt_get(cl, OPT_ATTACH);
 	char canon[INET6_ADDRSTRLEN + 8], macbuf[18];
 	__u8 addr[16];
 	cJSON *ips;
@@ -331,6 +333,14 @@ static int build_sandbox_add(const struct command *c, struct ctl_invocation *inv
 		ret = parse_mode(mode, &mode, err, errlen);
 		if (!ret)
 			ret = add_string(args, "mode", mode);
+	}
+	if (!ret && attach) {
+		if (!egress_attach_mode_valid(attach))
+			ret = egress_errf(err, errlen, -EINVAL,
+					  "sandbox add: --attach '%s': must be " EGRESS_ATTACH_MODES,
+					  attach);
+		else
+			ret = add_string(args, "xdp_mode", attach);
 	}
 	if (!ret)
 		ret = add_profiles(args, cl, err, errlen);
@@ -632,7 +642,7 @@ static const struct command commands[] = {
 	  "the daemon, its sandboxes, interfaces and attach modes, map fill, lost events" },
 	{ "sandbox", "add", "sandbox.add", CTL_VIEW_SANDBOX, sandbox_add_opts, 1, 1,
 	  build_sandbox_add,
-	  "sandbox add NAME --iface IFACE [--ip ADDR]... [--resolver ADDR]... [--mac MAC] [--mode MODE] [--profile P]...",
+	  "sandbox add NAME --iface IFACE [--ip ADDR]... [--resolver ADDR]... [--mac MAC] [--mode MODE] [--profile P]... [--attach MODE]",
 	  "registers a sandbox; returns once its interface is enforced" },
 	{ "sandbox", "del", "sandbox.del", CTL_VIEW_NONE, no_opts, 1, 1,
 	  build_sandbox_del,

@@ -51,8 +51,7 @@ void egressd_config_free(struct egressd_config *c)
 
 int egressd_xdp_mode_check(const char *s)
 {
-	return !strcmp(s, "auto") || !strcmp(s, "tc") || !strcmp(s, "skb") ||
-	       !strcmp(s, "native") ? 0 : -EINVAL;
+	return egress_attach_mode_valid(s) ? 0 : -EINVAL;
 }
 
 static int get_uint(const cJSON *it, __u64 max, __u64 *out, char *err, size_t errlen)
@@ -146,7 +145,7 @@ int egressd_config_parse(const char *text, struct egressd_config *c,
 			ret = get_string(it, c->xdp_mode, sizeof(c->xdp_mode), err, errlen);
 			if (!ret && egressd_xdp_mode_check(c->xdp_mode))
 				ret = egress_errf(err, errlen, -EINVAL,
-						  "\"xdp_mode\" must be auto, tc, skb or native");
+						  "\"xdp_mode\" must be " EGRESS_ATTACH_MODES);
 		} else if (!strcmp(k, "log_max_bytes")) {
 			ret = get_uint(it, 1ull << 50, &v, err, errlen);
 			c->log_max_bytes = v;

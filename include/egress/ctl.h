@@ -7,6 +7,9 @@
 #ifndef EGRESS_CTL_H
 #define EGRESS_CTL_H
 
+#include <stdbool.h>
+#include <string.h>
+
 #define EGRESS_CTL_VERSION		1
 #define EGRESS_CTL_SOCKET		"/run/egressd/egressd.sock"
 #define EGRESS_CTL_GROUP		"egressd"
@@ -19,5 +22,17 @@
 #define EGRESS_CONFIG_FILE		"/etc/egressd/egressd.json"
 #define EGRESS_ALWAYS_FILE		"/etc/egressd/always.json"
 #define EGRESS_METRICS_ADDR		"127.0.0.1:9469"
+
+/*
+ * sandbox.add's "xdp_mode" (and egressd.json's): how the program deciding
+ * what a sandbox sends is attached. auto: by interface kind.
+ */
+#define EGRESS_ATTACH_MODES		"auto, tc, skb or native"
+
+static inline bool egress_attach_mode_valid(const char *s)
+{
+	return !strcmp(s, "auto") || !strcmp(s, "tc") || !strcmp(s, "skb") ||
+	       !strcmp(s, "native");
+}
 
 #endif /* EGRESS_CTL_H */

@@ -130,6 +130,9 @@ static void test_sandbox_add(void **state)
 	good("sandbox add sb1 --iface tap-sb1 --resolver 198.18.0.1 --resolver FD00::1",
 	     "{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb1\",\"iface\":\"tap-sb1\","
 	     "\"resolvers\":[\"198.18.0.1\",\"fd00::1\"]}}");
+	good("sandbox add sb1 --iface tap-sb1 --attach skb",
+	     "{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb1\",\"iface\":\"tap-sb1\","
+	     "\"xdp_mode\":\"skb\"}}");
 	/* options before the name */
 	good("sandbox add --mode warn -i tap0 sb2",
 	     "{\"v\":1,\"cmd\":\"sandbox.add\",\"args\":{\"name\":\"sb2\",\"iface\":\"tap0\",\"mode\":\"warn\"}}");
@@ -149,6 +152,7 @@ static void test_sandbox_add(void **state)
 	bad("sandbox add sb1 --iface 0123456789abcdef", "is not a valid interface name");
 	bad("sandbox add sb1 --iface ..", "is not a valid interface name");
 	bad("sandbox add sb1 --iface", "--iface needs a value");
+	bad("sandbox add sb1 --iface tap0 --attach xdp", "--attach 'xdp': must be auto, tc, skb or native");
 	bad("sandbox add sb1 --iface tap0 --iface tap1", "--iface given twice");
 	bad("sandbox add sb1 --iface tap0 --ip 300.1.1.1", "'300.1.1.1' is not a valid IPv4 address");
 	bad("sandbox add sb1 --iface tap0 --resolver ns.example", "is not");
@@ -440,7 +444,7 @@ static void test_usage_text(void **state)
 	/* every command of DESIGN section 7 */
 	static const char *const cmds[] = {
 		"  status\n", "  sandbox add NAME --iface IFACE [--ip ADDR]... [--resolver ADDR]... [--mac MAC] "
-		"[--mode MODE] [--profile P]...\n", "  sandbox del NAME\n", "  sandbox list\n",
+		"[--mode MODE] [--profile P]... [--attach MODE]\n", "  sandbox del NAME\n", "  sandbox list\n",
 		"  allow RULE... [--sandbox NAME] [--profile P]...\n",
 		"  deny RULE... [--sandbox NAME]\n", "  remove ID|RULE",
 		"  list [--sandbox NAME]\n", "  mode [--sandbox NAME] [allow-all|warn|deny|enforce|deny-all]\n",

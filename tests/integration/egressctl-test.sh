@@ -191,7 +191,10 @@ ok "list and -j list"
 
 # --- policy export / import into another sandbox -------------------------------------
 mac2=$(ip -n "$SB2" -j link show "$SIF2" | jq -r '.[0].address')
-ctl sandbox add sb2 --iface "$HIF2" --ip 198.18.1.2 --mac "$mac2" >/dev/null
+# sb2 in generic XDP (--attach skb), sb1 in the default (tc ingress on a veth)
+ctl sandbox add sb2 --iface "$HIF2" --ip 198.18.1.2 --mac "$mac2" --attach skb >/dev/null
+[[ $(ctl -j status | jq -r '.sandboxes[] | select(.name == "sb2") | .attach | "\(.ingress) \(.tc)"') == "skb egress" ]] ||
+	fail "sb2 attach: $(ctl -j status | jq -c '.sandboxes[] | select(.name == "sb2") | .attach')"
 block "sb2 inherits deny" https "$SB2" a.example 198.18.1.1
 [[ $(ctl mode --sandbox sb2) == "deny (inherited from global)" ]] || fail "mode sb2: $(ctl mode --sandbox sb2)"
 ctl mode warn >/dev/null
@@ -408,7 +411,7 @@ start
 [[ $(ctl -j list --sandbox sb2 | jq -cS .) == "$rules2_before" ]] || fail "sb2 rules changed over restart"
 ctl status >"$DIR/out"
 grep -Eq "^sb1 +1 +$HIF1 +none +ingress\+egress +deny " "$DIR/out" || fail "status after restart: $(cat "$DIR/out")"
-grep -Eq "^sb2 +2 +$HIF2 +none +ingress\+egress +deny " "$DIR/out" || fail "status after restart: $(cat "$DIR/out")"
+grep -Eq "^sb2 +2 +$HIF2 +skb +egress +deny " "$DIR/out" || fail "status after restart: $(cat "$DIR/out")"
 pass "allowed after restart" https "$SB1" a.example
 block "denied after restart" https "$SB1" b.example
 ok "restart: same rules and ids, both sandboxes attached"
