@@ -72,15 +72,20 @@ bind_name() {
 	ctl remove "$1" --sandbox sb >/dev/null
 }
 
-for ((i = 0; i < reps; i++)); do
-	n=one$i.new.example
+# NAME allowed, then removed again, each change timed (WHAT, WHAT_remove)
+allow_then_remove() {
+	local n=$1 what=$2 label=$3 r
 	bind_name "$n"
 	r=$(change_ms "$n" "${CTL[@]}" allow "$n" --sandbox sb)
-	jq -c '{what: "one_rule"} + .' <<<"$r" >>"$out"
-	say "control: one rule: $r"
+	jq -c --arg w "$what" '{what: $w} + .' <<<"$r" >>"$out"
+	say "control: $label: $r"
 	r=$(REFUSE=1 change_ms "$n" "${CTL[@]}" remove "$n" --sandbox sb)
-	jq -c '{what: "one_rule_remove"} + .' <<<"$r" >>"$out"
-	say "control: one rule removed: $r"
+	jq -c --arg w "${what}_remove" '{what: $w} + .' <<<"$r" >>"$out"
+	say "control: $label, removed: $r"
+}
+
+for ((i = 0; i < reps; i++)); do
+	allow_then_remove "one$i.new.example" one_rule "one rule"
 done
 
 # bulk: BULK names, the probe's among them
@@ -107,14 +112,7 @@ if jq -e '.command_ok' <<<"$r" >/dev/null; then
 	# allowed, the rule under test decides at the SYN as above
 	ctl remove bulk.new.example --sandbox sb >/dev/null
 	for ((i = 0; i < among_reps; i++)); do
-		n=among$i.new.example
-		bind_name "$n"
-		r=$(change_ms "$n" "${CTL[@]}" allow "$n" --sandbox sb)
-		jq -c '{what: "among_bulk"} + .' <<<"$r" >>"$out"
-		say "control: one rule among $bulk names: $r"
-		r=$(REFUSE=1 change_ms "$n" "${CTL[@]}" remove "$n" --sandbox sb)
-		jq -c '{what: "among_bulk_remove"} + .' <<<"$r" >>"$out"
-		say "control: one rule removed among $bulk names: $r"
+		allow_then_remove "among$i.new.example" among_bulk "one rule among $bulk names"
 	done
 fi
 
