@@ -14,8 +14,6 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
-#include <linux/icmp.h>
-#include <linux/icmpv6.h>
 #include <egress/abi.h>
 #include "compat.h"
 
@@ -23,6 +21,24 @@
 #define ETH_P_8021AD 0x88A8
 #endif
 #define EG_IPPROTO_ICMPV6 58
+
+/*
+ * The ICMP and ICMPv6 header: the same first 8 bytes. Declared here because
+ * <linux/icmp.h> pulls in libc's <sys/socket.h>, which a BPF target cannot
+ * build against without 32-bit libc headers.
+ */
+struct eg_icmphdr {
+	__u8   type;
+	__u8   code;
+	__sum16 checksum;
+	__be16 echo_id;		/* echo request and reply */
+	__be16 echo_seq;
+};
+
+#define EG_ICMP_ECHOREPLY	0
+#define EG_ICMP_ECHO		8
+#define EG_ICMPV6_ECHO_REQUEST	128
+#define EG_ICMPV6_ECHO_REPLY	129
 #define EG_IPPROTO_NONE6 59
 /* Headers further into a frame than this are not looked at (verifier bound). */
 #define EG_MAX_HDR_OFF 0x3fff
@@ -142,17 +158,17 @@ EG_INLINE int parse_l4(struct pkt *p, void *data, void *data_end)
 	}
 	case IPPROTO_ICMP:
 	case EG_IPPROTO_ICMPV6: {
-		struct icmphdr *ih = l4;	/* same first 8 bytes for v6 */
+		struct eg_icmphdr *ih = l4;
 
 		if ((void *)(ih + 1) > data_end)
 			return PARSE_ERR_TRUNCATED;
 		p->icmp_type = ih->type;
 		if ((p->l4proto == IPPROTO_ICMP &&
-		     (ih->type == ICMP_ECHO || ih->type == ICMP_ECHOREPLY)) ||
+		     (ih->type == EG_ICMP_ECHO || ih->type == EG_ICMP_ECHOREPLY)) ||
 		    (p->l4proto == EG_IPPROTO_ICMPV6 &&
-		     (ih->type == ICMPV6_ECHO_REQUEST ||
-		      ih->type == ICMPV6_ECHO_REPLY))) {
-			p->sport = eg_ntohs(ih->un.echo.id);
+		     (ih->type == EG_ICMPV6_ECHO_REQUEST ||
+		      ih->type == EG_ICMPV6_ECHO_REPLY))) {
+			p->sport = eg_ntohs(ih->echo_id);
 			p->dport = 0;
 		} else {
 			p->sport = ih->type;
