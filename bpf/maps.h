@@ -134,6 +134,25 @@ struct {
 	__type(value, struct egress_hello);
 } hello_zero SEC(".maps");
 
+/*
+ * Per-CPU room for a ClientHello's handshake bytes when they span TLS
+ * records: gathered from the held bytes just before each parse.
+ */
+struct hello_hs {
+	__u32 pos;		/* raw offset the gathering reached */
+	__u32 left;		/* body bytes left in the current record */
+	__u32 done;		/* handshake bytes gathered */
+	__u32 pad;
+	__u8 b[EGRESS_HELLO_BUF];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hello_hs);
+} hello_hs SEC(".maps");
+
 /* Per-CPU room for what does not fit the 512-byte BPF stack. */
 struct scratch {
 	char name[EGRESS_HOST_MAX];

@@ -114,9 +114,10 @@ struct rec_ctx {
 };
 
 /*
- * One step of the TLS record walk: a whole 5-byte record header, or up to
- * 64 body bytes copied to the handshake buffer. Stops when the handshake
- * bytes reach what the parser needs, or the held bytes run out.
+ * One step of the TLS record walk over the held bytes: a whole 5-byte
+ * record header, or the body bytes held of the current record, counted
+ * (not copied) as handshake bytes. Stops when the handshake bytes reach
+ * what the parser needs, or the held bytes run out.
  */
 static long rec_step(__u32 i, void *arg)
 {
@@ -145,18 +146,95 @@ static long rec_step(__u32 i, void *arg)
 	n = h->raw_len - pos;
 	if (n > h->rec_left)
 		n = h->rec_left;
-	if (n > 64)
-		n = 64;
+	if (n > h->need - h->hs_len)
+		n = h->need - h->hs_len;
 	if (h->hs_len + n > EGRESS_HELLO_RAW_CAP) {
 		c->err = EGRESS_REASON_HELLO_TOO_LARGE;
 		return 1;
 	}
-	/* a fixed-size copy: bytes past n are overwritten by the next step */
-	__builtin_memcpy(h->hs + (h->hs_len & HELLO_MASK), h->raw + (pos & HELLO_MASK), 64);
 	h->hs_len += n;
 	h->rec_pos = pos + n;
 	h->rec_left -= n;
 	return 0;
+}
+
+/*
+ * What the TLS parser and the name canonicaliser may read of a buffer:
+ * every offset masked with EG_HELLO_MASK, and at most a name's length
+ * past it. The handshake bytes of a one-record hello are read in place,
+ * from the record's body in raw; those of several records from hello_hs.
+ */
+struct hello_view {
+	__u8 b[EG_HELLO_BUF - 8];
+};
+
+_Static_assert(EG_HELLO_MASK + EG_NAME_MAX + 2 <= sizeof(struct hello_view),
+	       "a masked offset plus a name stays inside a view");
+_Static_assert(__builtin_offsetof(struct egress_hello, raw) + 5 +
+	       sizeof(struct hello_view) <= sizeof(struct egress_hello),
+	       "a view of raw past a record header stays inside the entry");
+_Static_assert(sizeof(struct hello_view) <= sizeof(((struct hello_hs *)0)->b),
+	       "a view of hello_hs stays inside it");
+
+struct gather_ctx {
+	const struct egress_hello *h;
+	struct hello_hs *out;	/* its pos/left/done: in the map, so that the
+				   verifier holds no exact value of them */
+};
+
+/* One step of gathering: a record header, or up to 64 body bytes. */
+static long gather_step(__u32 i, void *arg)
+{
+	struct gather_ctx *c = arg;
+	const struct egress_hello *h = c->h;
+	struct hello_hs *o = c->out;
+	__u32 n;
+
+	if (o->done >= h->hs_len || o->pos >= h->raw_len)
+		return 1;
+	if (!o->left) {
+		const __u8 *hdr = h->raw + (o->pos & HELLO_MASK);
+
+		o->left = (__u32)hdr[3] << 8 | hdr[4];	/* walked before */
+		o->pos += 5;
+		return 0;
+	}
+	n = h->hs_len - o->done;
+	if (n > o->left)
+		n = o->left;
+	if (n > 64)
+		n = 64;
+	/* a fixed-size copy: bytes past n are overwritten by the next step */
+	__builtin_memcpy(o->b + (o->done & HELLO_MASK), h->raw + (o->pos & HELLO_MASK), 64);
+	o->done += n;
+	o->pos += n;
+	o->left -= n;
+	return 0;
+}
+
+/*
+ * Where the parser reads the handshake bytes walked so far: in place for
+ * one record, else hello_hs, gathered there when gather is set (once per
+ * parse; the name is then read from the same copy in the same run).
+ */
+EG_INLINE const struct hello_view *hello_hs_view(const struct egress_hello *h,
+						 bool gather)
+{
+	struct gather_ctx c = { .h = h };
+	__u32 zero = 0;
+
+	if (h->n_records <= 1)
+		return (const struct hello_view *)(h->raw + 5);
+	c.out = bpf_map_lookup_elem(&hello_hs, &zero);
+	if (!c.out)
+		return NULL;
+	if (gather) {
+		c.out->pos = c.out->left = c.out->done = 0;
+		bpf_loop(2 * EGRESS_HELLO_RAW_CAP + 1, gather_step, &c, 0);
+		if (c.out->done != h->hs_len)
+			return NULL;
+	}
+	return (const struct hello_view *)c.out->b;
 }
 
 EG_INLINE void stream_fail(struct stream_out *out, __u8 reason)
@@ -166,30 +244,40 @@ EG_INLINE void stream_fail(struct stream_out *out, __u8 reason)
 }
 
 /*
- * The host name at [off, off + len) of a hello's handshake bytes (hs) or
- * raw bytes, canonical, into s->name: its length, EG_HOST_IP_LITERAL or
- * EG_HOST_INVALID. Global: the name walk is verified once.
+ * The host name at [off, off + len) of a view (TLS handshake bytes, or an
+ * HTTP request's raw bytes), canonical, into s->name: its length,
+ * EG_HOST_IP_LITERAL or EG_HOST_INVALID. Global: verified once.
  */
-__noinline int hello_host(const struct egress_hello *h, int hs, __u32 off,
+__noinline int hello_host(const struct hello_view *v, int tls, __u32 off,
 			  __u32 len, struct scratch *s)
 {
-	if (!h || !s)
+	if (!v || !s)
 		return EG_HOST_INVALID;
-	if (hs)
-		return eg_host_canon(h->hs, off, len, s->name);
-	return eg_http_host_canon(h->raw, off, len, s->name);
+	if (tls)
+		return eg_host_canon(v->b, off, len, s->name);
+	return eg_http_host_canon(v->b, off, len, s->name);
+}
+
+/* eg_hello_parse() on a view. Global: verified once, whichever view. */
+__noinline int hello_parse(const struct hello_view *v, __u32 len,
+			   struct eg_hello_info *info)
+{
+	if (!v || !info)
+		return EG_HELLO_MALFORMED;
+	return eg_hello_parse(v->b, len, info);
 }
 
 #define TLS_STEP_WAIT 100	/* fewer handshake bytes held than needed */
 
 /*
  * Walks the records held so far and, once the handshake bytes reach what
- * the parser needs, parses them. Returns an EG_HELLO_* status,
- * TLS_STEP_WAIT, or minus an egress_reason.
+ * the parser needs, parses them (from hello_hs_view()). Returns an
+ * EG_HELLO_* status, TLS_STEP_WAIT, or minus an egress_reason.
  */
 __noinline int tls_step(struct egress_hello *h, struct eg_hello_info *info)
 {
 	struct rec_ctx rc = { .h = h };
+	const struct hello_view *v;
 
 	if (!h || !info)
 		return -EGRESS_REASON_PARSE_FAILURE;
@@ -198,7 +286,10 @@ __noinline int tls_step(struct egress_hello *h, struct eg_hello_info *info)
 		return -(int)rc.err;
 	if (h->hs_len < h->need)
 		return TLS_STEP_WAIT;
-	return eg_hello_parse(h->hs, h->hs_len, info);
+	v = hello_hs_view(h, true);
+	if (!v)
+		return -EGRESS_REASON_PARSE_FAILURE;
+	return hello_parse(v, h->hs_len, info);
 }
 
 /* The TLS part: walk records, parse once enough is held. */
@@ -244,7 +335,8 @@ __noinline int stream_tls(struct egress_hello *h, struct scratch *s,
 		out->status = STREAM_NO_NAME;
 		return 0;
 	}
-	len = hello_host(h, 1, info.sni_off, info.sni_len, s);
+	/* the bytes tls_step() parsed: in place, or its copy in this run */
+	len = hello_host(hello_hs_view(h, false), 1, info.sni_off, info.sni_len, s);
 	if (len < 0)	/* RFC 6066: no address literals in server_name */
 		return stream_fail(out, EGRESS_REASON_INVALID_NAME), 0;
 	out->status = STREAM_NAME;
@@ -286,7 +378,7 @@ __noinline int stream_http(struct egress_hello *h, struct scratch *s,
 	default:
 		return stream_fail(out, EGRESS_REASON_PARSE_FAILURE), 0;
 	}
-	len = hello_host(h, 0, info.host_off, info.host_len, s);
+	len = hello_host((const struct hello_view *)h->raw, 0, info.host_off, info.host_len, s);
 	if (len == EG_HOST_IP_LITERAL) {
 		out->status = STREAM_NO_NAME;	/* decided by its address */
 		return 0;

@@ -338,7 +338,9 @@ struct egress_binding {
  * A DNS over TCP flow keeps its entry for its whole life: raw is then a
  * ring of its stream (byte at stream offset o at raw[o % RAW_CAP]), raw_len
  * the stream bytes taken in order, rec_pos the stream offset of the next
- * query's length prefix.
+ * query's length prefix. A TLS flow's handshake bytes are not held apart:
+ * the record walk only counts them (hs_len), and the parser reads them in
+ * place when one record holds them all, else from a per-CPU copy.
  */
 #define EGRESS_HELLO_BUF	(EGRESS_HELLO_RAW_CAP + 512)	/* + slack */
 
@@ -351,7 +353,7 @@ enum egress_app {
 
 struct egress_hello {
 	__u32 raw_len;		/* stream bytes held, from isn */
-	__u32 hs_len;		/* TLS: handshake bytes (record bodies) */
+	__u32 hs_len;		/* TLS: handshake bytes (record bodies) walked */
 	__u32 rec_pos;		/* TLS: raw offset the record walk reached */
 	__u32 rec_left;		/* TLS: body bytes left in the current record */
 	__u32 need;		/* parse again once this many bytes are held */
@@ -359,7 +361,6 @@ struct egress_hello {
 	__u8  app;		/* enum egress_app */
 	__u8  pad;
 	__u8  raw[EGRESS_HELLO_BUF];
-	__u8  hs[EGRESS_HELLO_BUF];
 };
 
 /*
@@ -439,7 +440,7 @@ static_assert(sizeof(struct egress_flow_key) == 40, "egress_flow_key ABI");
 static_assert(sizeof(struct egress_flow) == 104, "egress_flow ABI");
 static_assert(sizeof(struct egress_name_key) == 16, "egress_name_key ABI");
 static_assert(sizeof(struct egress_slot_info) == 24, "egress_slot_info ABI");
-static_assert(sizeof(struct egress_hello) == 24 + 2 * EGRESS_HELLO_BUF, "egress_hello ABI");
+static_assert(sizeof(struct egress_hello) == 24 + EGRESS_HELLO_BUF, "egress_hello ABI");
 static_assert(sizeof(struct egress_rl_key) == 40, "egress_rl_key ABI");
 static_assert(sizeof(struct egress_config) == 24, "egress_config ABI");
 static_assert(sizeof(struct egress_dns_pending_key) == 24, "egress_dns_pending_key ABI");
