@@ -233,7 +233,10 @@ __noinline int flow_set_name(struct egress_flow *f, struct scratch *s)
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	if (!cfg)
 		return -1;
-	labels = eg_name_hashes(cfg->hash_key, s->name, s->name_len, f->name_hash);
+	/* s->labels: noted by hello_host() in this run, used once */
+	labels = eg_name_hashes_noted(cfg->hash_key, s->name, s->name_len, &s->labels,
+				      f->name_hash);
+	s->labels.len = 0;
 	f->n_labels = labels > 255 ? 255 : labels;
 	f->flags |= EGRESS_FLOW_F_NAMED;
 	return 0;

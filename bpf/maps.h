@@ -5,6 +5,7 @@
 
 #include <egress/abi.h>
 #include "lib/compat.h"
+#include "lib/name.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -159,6 +160,7 @@ struct scratch {
 	__u32 name_len;		/* bytes of name in use, 0: none */
 	__u64 name_hash;	/* its keyed hash (the flow's name_hash[0]) */
 	__u8 chunk[64];
+	struct eg_name_labels labels;	/* of name, as hello_host() canonicalised it */
 };
 
 struct {

@@ -245,8 +245,9 @@ EG_INLINE void stream_fail(struct stream_out *out, __u8 reason)
 
 /*
  * The host name at [off, off + len) of a view (TLS handshake bytes, or an
- * HTTP request's raw bytes), canonical, into s->name: its length,
- * EG_HOST_IP_LITERAL or EG_HOST_INVALID. Global: verified once.
+ * HTTP request's raw bytes), canonical, into s->name (where its labels
+ * start into s->labels): its length, EG_HOST_IP_LITERAL or EG_HOST_INVALID.
+ * Global: verified once.
  */
 __noinline int hello_host(const struct hello_view *v, int tls, __u32 off,
 			  __u32 len, struct scratch *s)
@@ -254,8 +255,8 @@ __noinline int hello_host(const struct hello_view *v, int tls, __u32 off,
 	if (!v || !s)
 		return EG_HOST_INVALID;
 	if (tls)
-		return eg_host_canon(v->b, off, len, s->name);
-	return eg_http_host_canon(v->b, off, len, s->name);
+		return eg_host_canon_labels(v->b, off, len, s->name, &s->labels);
+	return eg_http_host_canon_labels(v->b, off, len, s->name, &s->labels);
 }
 
 /* eg_hello_parse() on a view. Global: verified once, whichever view. */

@@ -574,11 +574,19 @@ EG_INLINE bool eg_http_maybe(const __u8 *buf, __u32 len)
  * canonical form, into out (room for 256 bytes): its length,
  * EG_HOST_IP_LITERAL for an address ([IPv6] or IPv4), or EG_HOST_INVALID.
  */
-EG_INLINE int eg_http_host_canon(const __u8 *buf, __u16 off, __u16 len, char *out)
+EG_INLINE int eg_http_host_canon_labels(const __u8 *buf, __u16 off, __u16 len,
+					char *out, struct eg_name_labels *lab)
 {
+	if (lab)
+		lab->len = 0;
 	if (len && buf[off & EG_HTTP_MASK] == '[')
 		return EG_HOST_IP_LITERAL;
-	return eg_host_canon(buf, off, len, out);
+	return eg_host_canon_labels(buf, off, len, out, lab);
+}
+
+EG_INLINE int eg_http_host_canon(const __u8 *buf, __u16 off, __u16 len, char *out)
+{
+	return eg_http_host_canon_labels(buf, off, len, out, NULL);
 }
 
 #endif /* EGRESS_BPF_HTTP_H */

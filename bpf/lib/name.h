@@ -11,10 +11,24 @@
 
 #define EG_NAME_MAX	253
 #define EG_LABEL_MAX	63
+#define EG_NAME_DEPTHS	8	/* suffix hashes computed: whole + 1..7 labels */
+
+/*
+ * Where a canonical name's last labels start, noted by name_canon_labels()
+ * as it passes the dots, so that name_hash.h need not look for them again:
+ * the byte after dot k (counted from the left, from 0) is after[k %
+ * EG_NAME_DEPTHS], for the last EG_NAME_DEPTHS dots.
+ */
+struct eg_name_labels {
+	__u32 len;		/* of the name they describe; 0: none */
+	__u32 dots;
+	__u32 after[EG_NAME_DEPTHS];
+};
 
 struct name_canon_ctx {
 	const char *in;
 	char *out;
+	struct eg_name_labels *lab;	/* NULL: not wanted */
 	__u32 len;
 	__u32 label;		/* bytes of the current label so far */
 	__u32 bad;
@@ -35,6 +49,10 @@ EG_LOOP_CB name_canon_step(__u32 i, void *arg)
 		if (c->label == 0)
 			goto bad;
 		c->label = 0;
+		if (c->lab) {
+			c->lab->after[c->lab->dots & (EG_NAME_DEPTHS - 1)] = i + 1;
+			c->lab->dots++;
+		}
 	} else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
 		   ch == '-' || ch == '_') {
 		if (++c->label > EG_LABEL_MAX)
@@ -53,11 +71,16 @@ bad:
  * Canonicalises in[0..len) into out (room for 256 bytes, NUL terminated).
  * Returns the canonical length, or -1 when the name is invalid. Reads of
  * in are masked to 256 bytes past it (BPF callers give that much room).
+ * lab (NULL: not wanted) gets where the name's last labels start, its len
+ * set only for a valid name.
  */
-EG_INLINE int name_canon(const char *in, __u32 len, char *out)
+EG_INLINE int name_canon_labels(const char *in, __u32 len, char *out,
+				struct eg_name_labels *lab)
 {
-	struct name_canon_ctx c = { .in = in, .out = out };
+	struct name_canon_ctx c = { .in = in, .out = out, .lab = lab };
 
+	if (lab)
+		lab->len = lab->dots = 0;
 	if (len && in[(len - 1) & 0xff] == '.')
 		len--;
 	if (len == 0 || len > EG_NAME_MAX)
@@ -67,7 +90,14 @@ EG_INLINE int name_canon(const char *in, __u32 len, char *out)
 	if (c.bad || c.label == 0)
 		return -1;
 	out[len & 0xff] = '\0';
+	if (lab)
+		lab->len = len;
 	return (int)len;
+}
+
+EG_INLINE int name_canon(const char *in, __u32 len, char *out)
+{
+	return name_canon_labels(in, len, out, NULL);
 }
 
 struct numeric_ctx {

@@ -245,22 +245,35 @@ EG_INLINE int eg_hello_parse(const __u8 *hs, __u32 len, struct eg_hello_info *in
  * Canonicalises the host name buf[off, off + len) (off < EG_HELLO_CAP) into
  * out with name_canon(), the one canonical form, and tells addresses from
  * names with name_is_numeric(). out has room for 256 bytes; in BPF, buf for
- * EG_HELLO_BUF. Returns the canonical length; EG_HOST_IP_LITERAL when the
+ * EG_HELLO_BUF; lab as name_canon_labels() (set for a name only). Returns
+ * the canonical length; EG_HOST_IP_LITERAL when the
  * last label is a number ("104.236.167.107", "0x7f000001": addresses, not
  * names); or EG_HOST_INVALID.
  */
-EG_INLINE int eg_host_canon(const __u8 *buf, __u32 off, __u32 len, char *out)
+EG_INLINE int eg_host_canon_labels(const __u8 *buf, __u32 off, __u32 len,
+				   char *out, struct eg_name_labels *lab)
 {
 	int n;
 
+	if (lab)
+		lab->len = 0;
 	if (len == 0 || len > EG_NAME_MAX + 1)
 		return EG_HOST_INVALID;
-	n = name_canon((const char *)buf + (off & EG_HELLO_MASK), len, out);
+	n = name_canon_labels((const char *)buf + (off & EG_HELLO_MASK), len, out, lab);
 	if (n < 0)
 		return EG_HOST_INVALID;
-	if (name_is_numeric(out, (__u32)n))
+	if (name_is_numeric(out, (__u32)n)) {
+		if (lab)
+			lab->len = 0;
 		return EG_HOST_IP_LITERAL;
+	}
 	return n;
+}
+
+/* The same, without noting where the labels start. */
+EG_INLINE int eg_host_canon(const __u8 *buf, __u32 off, __u32 len, char *out)
+{
+	return eg_host_canon_labels(buf, off, len, out, NULL);
 }
 
 /*

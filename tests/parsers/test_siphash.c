@@ -198,6 +198,55 @@ static void test_name_hash_lengths(void **state)
 }
 
 /*
+ * The dots name_canon_labels() notes give eg_name_hashes_noted() the same
+ * count and hashes as eg_name_hashes() finds by itself, for the name as
+ * given, in upper case and with a trailing dot; notes of another name (of
+ * another length) are not used. Only for texts that are host names.
+ */
+static void check_noted(const char *name, const __u64 *want, __u32 labels)
+{
+	size_t len = strlen(name);
+	char in[NAME_BUF + 8] = { 0 }, canon[NAME_BUF] = { 0 };
+	struct eg_name_labels lab, other;
+	__u64 got[2 * EG_NAME_DEPTHS];
+	__u32 depths = labels < EG_NAME_DEPTHS ? labels : EG_NAME_DEPTHS;
+
+	memcpy(in, name, len);
+	if (name_canon(in, (__u32)len, canon) < 0)
+		return;		/* a text hashed, not a host name (a label > 63) */
+	for (int form = 0; form < 3; form++) {
+		for (size_t i = 0; i < len; i++)
+			in[i] = form == 1 && name[i] >= 'a' && name[i] <= 'z' ?
+				name[i] - 'a' + 'A' : name[i];
+		in[len] = form == 2 ? '.' : '\0';
+		memset(&lab, 0xa5, sizeof(lab));
+		assert_int_equal(name_canon_labels(in, (__u32)len + (form == 2), canon, &lab),
+				 (int)len);
+		assert_int_equal(lab.len, len);
+		assert_int_equal(lab.dots, labels - 1);
+		for (int d = 0; d < 2 * EG_NAME_DEPTHS; d++)
+			got[d] = UNSET;
+		assert_int_equal(eg_name_hashes_noted(ref_key, canon, (__u32)len, &lab, got),
+				 labels);
+		for (__u32 d = 0; d < depths; d++)
+			assert_true(got[d] == want[d]);
+		for (__u32 d = depths; d < 2 * EG_NAME_DEPTHS; d++)
+			assert_true(got[d] == UNSET);
+	}
+	/* notes of a name of another length are ignored */
+	assert_true(name_canon_labels("q.zz", 4, in, &other) == 4);
+	if (len != 4) {
+		assert_int_equal(eg_name_hashes_noted(ref_key, canon, (__u32)len, &other, got),
+				 labels);
+		for (__u32 d = 0; d < depths; d++)
+			assert_true(got[d] == want[d]);
+	}
+	/* an invalid name leaves no notes */
+	assert_int_equal(name_canon_labels("a..b", 4, in, &other), -1);
+	assert_int_equal(other.len, 0);
+}
+
+/*
  * Runs eg_name_hashes() on name and holds every hash to the reference:
  * out[0] the whole name, out[d] its suffix of d labels for 1 <= d <
  * min(labels, EG_NAME_DEPTHS), nothing else written. Returns the labels.
@@ -222,6 +271,7 @@ static __u32 check_hashes(const char *name, __u64 out[2 * EG_NAME_DEPTHS])
 	}
 	for (__u32 d = depths; d < 2 * EG_NAME_DEPTHS; d++)
 		assert_true(out[d] == UNSET);
+	check_noted(name, out, labels);
 	return labels;
 }
 

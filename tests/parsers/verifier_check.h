@@ -23,6 +23,7 @@ struct check_result {
 	__u32 labels;		/* eg_name_hashes(); 0: not called */
 	__u64 hash[EG_NAME_DEPTHS];
 	char  name[CHECK_NAME_BUF];
+	__u8  room[8];		/* eg_name_word() loads 8 bytes at a masked offset */
 };
 
 struct check_buf {
