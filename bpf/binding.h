@@ -207,6 +207,11 @@ __noinline int binding_info_get(const struct egress_sandbox *sb, const struct pk
 		}
 		return 0;
 	}
+	if (f && (f->flags & EGRESS_FLOW_F_NAMED)) {
+		/* a named flow: only whether its own name is bound counts */
+		bi->has_name = binding_has_name(sb, p, f->name_hash[0]);
+		return 0;
+	}
 	bi->allowed = binding_decide(sb, p, &bi->d);
 	if (bi->allowed) {
 		wk = bpf_map_lookup_elem(&binding_work, &zero);
@@ -217,8 +222,6 @@ __noinline int binding_info_get(const struct egress_sandbox *sb, const struct pk
 		bi->n_labels = wk->bound.n_labels;
 		eg_memcpy(bi->name_hash, wk->bound.name_hash, sizeof(bi->name_hash));
 	}
-	if (f && (f->flags & EGRESS_FLOW_F_NAMED))
-		bi->has_name = binding_has_name(sb, p, f->name_hash[0]);
 	return 0;
 }
 

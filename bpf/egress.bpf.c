@@ -167,56 +167,57 @@ __noinline int decide_by_address(const struct egress_sandbox *sb,
 	return 0;
 }
 
+enum tcp_open {
+	TCP_OPEN_PENDING = 0,	/* the flow waits for its first payload */
+	TCP_OPEN_FINAL,		/* decided: *d */
+	TCP_OPEN_BOUND,		/* only an allowed name bound to the address may
+				   admit it: pending if one is, else denied */
+};
+
 /*
- * The decision at a TCP flow's first packet, before any name. Returns 1
- * when it is final (*d), 0 when the flow waits for its first payload: in
- * warn and allow-all always (to name the host in the audit), in deny only
- * when a name rule could still change the verdict; so with no name rule
- * that could allow it, a SYN to an address no IP rule allows never leaves.
+ * The decision at a TCP flow's first packet, before any name (enum
+ * tcp_open): final (*d), or pending: in warn and allow-all always (to name
+ * the host in the audit), in deny only when a name rule could still change
+ * the verdict; so with no name rule that could allow it, a SYN to an
+ * address no IP rule allows never leaves, and a SYN that only a bound name
+ * could admit is left to the DNS bindings (looked up only then).
  */
 __noinline int tcp_open_final(const struct egress_sandbox *sb,
-			      const struct pkt *p, struct decision *d,
-			      const struct binding_info *bi)
+			      const struct pkt *p, struct decision *d)
 {
 	struct policy_matches m = {};
 	bool ruled;
 
 	if (!sb || !p || !d)
-		return 1;
+		return TCP_OPEN_FINAL;
 	if (sb->mode == EGRESS_MODE_DENY_ALL) {
 		decision_set(d, EGRESS_DENIED, EGRESS_REASON_DENY_ALL,
 			     EGRESS_SCOPE_NONE, 0);
-		return 1;
+		return TCP_OPEN_FINAL;
 	}
 	ip_matches(sb, p->daddr, &m);
 	ruled = policy_combine(&m, d);
 	if (d->verdict == EGRESS_DENIED && d->scope == EGRESS_SCOPE_ALWAYS)
-		return 1;			/* the platform's, in every mode */
+		return TCP_OPEN_FINAL;		/* the platform's, in every mode */
 	if (sb->mode != EGRESS_MODE_DENY)
-		return 0;
+		return TCP_OPEN_PENDING;
 	if (d->verdict == EGRESS_DENIED && ruled)
-		return 1;			/* a deny rule for the address */
+		return TCP_OPEN_FINAL;		/* a deny rule for the address */
 	if (d->verdict == EGRESS_DENIED && p->dport == EG_PORT_DOT) {
 		d->reason = EGRESS_REASON_DOT_BLOCKED;	/* no name allows DoT */
-		return 1;
+		return TCP_OPEN_FINAL;
 	}
 	if (d->verdict == EGRESS_ALLOWED)
-		return !(name_rule_actions(sb) & NAMES_DENY);
+		return name_rule_actions(sb) & NAMES_DENY ? TCP_OPEN_PENDING :
+		       TCP_OPEN_FINAL;
 	if (!(name_rule_actions(sb) & NAMES_ALLOW))
-		return 1;			/* no name could allow it */
+		return TCP_OPEN_FINAL;		/* no name could allow it */
 	/*
 	 * Only a name bound to the address may: the flow waits for its first
 	 * bytes (the name they carry must be allowed and bound too); with no
 	 * allowed name bound, its SYN never leaves.
 	 */
-	if (bi && (p->tcp_flags & EG_TCP_SYN)) {
-		if (bi->allowed)
-			return 0;
-		decision_set(d, EGRESS_DENIED, EGRESS_REASON_UNBOUND_ADDRESS,
-			     EGRESS_SCOPE_NONE, 0);
-		return 1;
-	}
-	return 0;
+	return p->tcp_flags & EG_TCP_SYN ? TCP_OPEN_BOUND : TCP_OPEN_PENDING;
 }
 
 /*
@@ -449,12 +450,22 @@ EG_INLINE int handle_tcp(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 		resent = false;
 	}
 	if (!f) {
-		struct binding_info *bi = binding_info_room();
-		bool final;
+		int open = tcp_open_final(sb, p, &d);
+		bool final = open == TCP_OPEN_FINAL;
 
-		if (bi)
-			binding_info_get(sb, p, NULL, bi);
-		final = tcp_open_final(sb, p, &d, bi);
+		if (open == TCP_OPEN_BOUND) {
+			struct binding_info *bi = binding_info_room();
+
+			if (bi) {
+				binding_info_get(sb, p, NULL, bi);
+				if (!bi->allowed) {
+					decision_set(&d, EGRESS_DENIED,
+						     EGRESS_REASON_UNBOUND_ADDRESS,
+						     EGRESS_SCOPE_NONE, 0);
+					final = true;
+				}
+			}
+		}
 
 		/*
 		 * Met mid-stream (its SYN went by unseen, or its state was
@@ -485,7 +496,8 @@ EG_INLINE int handle_tcp(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 	if (f->generation != sb->generation) {
 		/* the policy changed: re-decide from what the flow remembers */
 		if (f->state == EGRESS_FLOW_PENDING) {
-			if (tcp_open_final(sb, p, &d, NULL)) {
+			/* pending still, whatever the bindings say now */
+			if (tcp_open_final(sb, p, &d) == TCP_OPEN_FINAL) {
 				flow_record(f, sb, &d);
 				emit(sb, p, &d, f->proto);
 				hello_release(sb->id, f, key);
