@@ -37,6 +37,18 @@
 #endif
 #endif
 
+/*
+ * eg_opaque(v): from here on the compiler knows nothing of v's value, so a
+ * mask that bounds it for the verifier is not dropped as redundant (the
+ * verifier may have forgotten a bound the compiler still relies on, e.g.
+ * across bpf_loop()).
+ */
+#ifdef __bpf__
+#define eg_opaque(v) barrier_var(v)
+#else
+#define eg_opaque(v) ((void)0)
+#endif
+
 #ifndef likely
 #define likely(x) __builtin_expect(!!(x), 1)
 #endif

@@ -34,33 +34,58 @@ struct name_canon_ctx {
 	__u32 bad;
 };
 
-/* One byte of name_canon: a callback so BPF verifies it once. */
+/*
+ * Each byte as it stands in a canonical name: letters in lower case,
+ * digits, '-', '_' and '.' as they are, 0 for a byte no name may hold.
+ */
+static const char eg_canon_byte[256] = {
+	['-'] = '-', ['.'] = '.', ['_'] = '_',
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+#define EG_CANON_LETTER(l) [l] = l, [l - 'a' + 'A'] = l
+	EG_CANON_LETTER('a'), EG_CANON_LETTER('b'), EG_CANON_LETTER('c'),
+	EG_CANON_LETTER('d'), EG_CANON_LETTER('e'), EG_CANON_LETTER('f'),
+	EG_CANON_LETTER('g'), EG_CANON_LETTER('h'), EG_CANON_LETTER('i'),
+	EG_CANON_LETTER('j'), EG_CANON_LETTER('k'), EG_CANON_LETTER('l'),
+	EG_CANON_LETTER('m'), EG_CANON_LETTER('n'), EG_CANON_LETTER('o'),
+	EG_CANON_LETTER('p'), EG_CANON_LETTER('q'), EG_CANON_LETTER('r'),
+	EG_CANON_LETTER('s'), EG_CANON_LETTER('t'), EG_CANON_LETTER('u'),
+	EG_CANON_LETTER('v'), EG_CANON_LETTER('w'), EG_CANON_LETTER('x'),
+	EG_CANON_LETTER('y'), EG_CANON_LETTER('z'),
+#undef EG_CANON_LETTER
+};
+
+#define EG_CANON_STEP	8	/* bytes per name_canon_step() */
+
+/*
+ * Bytes [EG_CANON_STEP * i, EG_CANON_STEP * (i + 1)) of name_canon: a
+ * callback so BPF verifies it once, a few bytes a call so that a long name
+ * costs few calls.
+ */
 EG_LOOP_CB name_canon_step(__u32 i, void *arg)
 {
 	struct name_canon_ctx *c = arg;
+	__u32 at;
 	char ch;
 
-	if (i >= c->len)
-		return 1;
-	ch = c->in[i & 0xff];
-	if (ch >= 'A' && ch <= 'Z')
-		ch += 'a' - 'A';
-	if (ch == '.') {
-		if (c->label == 0)
+	for (__u32 j = 0; j < EG_CANON_STEP; j++) {
+		at = i * EG_CANON_STEP + j;
+		if (at >= c->len)
+			return 1;
+		ch = eg_canon_byte[(__u8)c->in[at & 0xff]];
+		if (ch == '.') {
+			if (c->label == 0)
+				goto bad;
+			c->label = 0;
+			if (c->lab) {
+				c->lab->after[c->lab->dots & (EG_NAME_DEPTHS - 1)] = at + 1;
+				c->lab->dots++;
+			}
+		} else if (!ch || ++c->label > EG_LABEL_MAX) {
 			goto bad;
-		c->label = 0;
-		if (c->lab) {
-			c->lab->after[c->lab->dots & (EG_NAME_DEPTHS - 1)] = i + 1;
-			c->lab->dots++;
 		}
-	} else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		   ch == '-' || ch == '_') {
-		if (++c->label > EG_LABEL_MAX)
-			goto bad;
-	} else {
-		goto bad;
+		c->out[at & 0xff] = ch;
 	}
-	c->out[i & 0xff] = ch;
 	return 0;
 bad:
 	c->bad = 1;
@@ -86,9 +111,10 @@ EG_INLINE int name_canon_labels(const char *in, __u32 len, char *out,
 	if (len == 0 || len > EG_NAME_MAX)
 		return -1;
 	c.len = len;
-	eg_loop(EG_NAME_MAX, name_canon_step, &c);
+	eg_loop(EG_NAME_MAX / EG_CANON_STEP + 1, name_canon_step, &c);
 	if (c.bad || c.label == 0)
 		return -1;
+	eg_opaque(len);
 	out[len & 0xff] = '\0';
 	if (lab)
 		lab->len = len;
