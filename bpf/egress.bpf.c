@@ -829,6 +829,41 @@ __noinline int fragment(const struct egress_sandbox *sb, const struct pkt *p)
 	return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
 }
 
+/*
+ * A frame of a flow decided and allowed under the current policy that needs
+ * nothing more (no SYN, no held bytes to compare it with): passed before
+ * anything else is looked up. Before the source check too: the flow was
+ * recorded after its first packet passed that check, and a sandbox's
+ * addresses are set only together with a new flow table. Not for
+ * connections opened from outside (tc_to_sandbox recorded those, from a
+ * packet to the sandbox), DNS, or fragments. 1 or 0. Global: its key
+ * stays off from_sandbox's frame.
+ */
+__noinline int established(const struct egress_sandbox *sb, const struct pkt *p)
+{
+	struct egress_flow_key key = {};
+	struct egress_flow *f;
+	void *table;
+
+	if (!sb || !p || (p->flags & PKT_F_FRAG) || !p->family)
+		return false;
+	if (p->dport == EG_DNS_PORT &&
+	    (p->l4proto == IPPROTO_UDP || p->l4proto == IPPROTO_TCP))
+		return false;
+	if (p->l4proto == IPPROTO_TCP && (p->tcp_flags & EG_TCP_SYN))
+		return false;
+	table = bpf_map_lookup_elem(&flows, &sb->id);
+	if (!table)
+		return false;
+	flow_key_from_pkt(&key, p);
+	f = bpf_map_lookup_elem(table, &key);
+	return f && !(f->flags & EGRESS_FLOW_F_INBOUND) &&
+	       f->generation == sb->generation && f->state == EGRESS_FLOW_DECIDED &&
+	       f->verdict == EGRESS_ALLOWED &&
+	       (p->l4proto != IPPROTO_TCP || !(f->flags & EGRESS_FLOW_F_HELLO) ||
+		!p->payload_len);
+}
+
 /* A frame the guest sent: XDP_PASS, XDP_DROP or XDP_TX (answered). */
 EG_INLINE int from_sandbox(eg_ctx_t *ctx)
 {
@@ -864,7 +899,7 @@ EG_INLINE int from_sandbox(eg_ctx_t *ctx)
 			return refuse(sb, &p, EGRESS_REASON_SPOOFED_SOURCE);
 		return XDP_PASS;
 	}
-	if (always_passes(&p))
+	if (always_passes(&p) || established(sb, &p))
 		return XDP_PASS;
 	if ((sb->flags & EGRESS_SB_F_CHECK_IP) && !src_addr_allowed(sb, p.saddr))
 		return refuse(sb, &p, EGRESS_REASON_SPOOFED_SOURCE);
