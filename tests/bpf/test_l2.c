@@ -319,6 +319,40 @@ static void check_ip_applies_to_fragments(void **state)
 			EGRESS_SCOPE_NONE, 0);
 }
 
+/*
+ * Frames of an established flow pass without the source check (the flow was
+ * recorded after its first packet passed it): a forged source on the same
+ * ports and destination is no such frame and is still refused; nor is the
+ * address a connection from outside was sent to, which the sandbox need not
+ * own.
+ */
+static void check_ip_holds_beside_established_flows(void **state)
+{
+	struct fx *fx = FX(state);
+	struct pkt_spec syn = spec_tcp(GUEST4, 40000, PEER4, 443, TH_SYN);
+	struct pkt_spec data = spec_tcp(GUEST4, 40000, PEER4, 443, TH_ACK);
+	struct pkt_spec forged = spec_tcp("198.18.0.3", 40000, PEER4, 443, TH_ACK);
+	struct pkt_spec syn_in = spec_tcp(PEER4, 50000, "198.18.0.3", 22, TH_SYN);
+	struct pkt_spec reply = spec_tcp("198.18.0.3", 22, PEER4, 50000, TH_ACK);
+
+	fx_src_addr(fx, GUEST4);
+	fx_allow(fx, EGRESS_SCOPE_SANDBOX, "198.18.0.0/15", 4);
+	assert_run(fx, fx_xdp(fx, &syn), XDP_PASS);
+	assert_decision(fx, &syn, EGRESS_ALLOWED, 0, EGRESS_REASON_ALLOW_RULE,
+			EGRESS_SCOPE_SANDBOX, 4);
+	for (int i = 0; i < 3; i++) {
+		assert_run(fx, fx_xdp(fx, &data), XDP_PASS);
+		assert_no_event(fx);
+		assert_run(fx, fx_xdp(fx, &forged), XDP_DROP);
+		assert_decision(fx, &forged, EGRESS_DENIED, 0, EGRESS_REASON_SPOOFED_SOURCE,
+				EGRESS_SCOPE_NONE, 0);
+	}
+	assert_run_tc(fx, fx_tc(fx, &syn_in), TC_ACT_OK);
+	assert_run(fx, fx_xdp(fx, &reply), XDP_DROP);
+	assert_decision(fx, &reply, EGRESS_DENIED, 0, EGRESS_REASON_SPOOFED_SOURCE,
+			EGRESS_SCOPE_NONE, 0);
+}
+
 /* Likewise for a wrong sender address. */
 static void arp_wrong_sender_ip_dropped(void **state)
 {
@@ -465,6 +499,7 @@ int main(int argc, char **argv)
 		fx_test(check_ip_wrong_v4_source_dropped),
 		fx_test(check_ip_wrong_v6_source_dropped),
 		fx_test(check_ip_applies_to_fragments),
+		fx_test(check_ip_holds_beside_established_flows),
 		fx_test(arp_wrong_sender_ip_dropped),
 		fx_test(arp_probe_passes),
 	};
