@@ -7,7 +7,7 @@
  * printed as one JSON object.
  *
  *   egress-connect --addr A --port P [--sni NAME] [--count N] [--warmup N]
- *                  [--dns SERVER] [--plain]
+ *                  [--dns SERVER] [--plain] [--pair B]
  *   egress-connect --addr A --port P --sni NAME --get PATH [--count N]
  *   egress-connect --addr A --port P [--sni NAME] --probe [--timeout-ms MS]
  *                  [--interval-us US] [--run-after-ms MS] [--refuse] [-- COMMAND...]
@@ -15,6 +15,12 @@
  * --dns SERVER: every iteration first asks SERVER (UDP 53) for the A record
  * of the --sni name and connects to the answer (the time includes it).
  * --plain: TCP connect only, no TLS.
+ * --pair B: every other connection goes to B instead of A (A B B A A B ...,
+ * so neither goes first more often), --count to each; A's figures are
+ * printed as before, B's under "pair", and A minus B as added_p50_us and
+ * added_p99_us. With A and B reached over two paths alike but for what is
+ * attached to one, the difference is what that costs, measured at the same
+ * moments and so free of the drift between runs.
  * --get PATH: after the handshake, GET PATH and read the body to its end;
  * reports the body's rate (the best and the median of --count downloads).
  * --probe: tries connection + handshake until one succeeds, a new try every
@@ -55,6 +61,7 @@ extern char **environ;
 
 struct opts {
 	struct in_addr addr;
+	struct in_addr pair;	/* --pair: 0 when none */
 	struct in_addr dns;
 	const char *sni;
 	const char *get;
@@ -225,10 +232,9 @@ static int tcp_connect(struct in_addr a, int port, int timeout_ms, int syn_ms)
  * syn_ms for its answer (a probe must not sit out a dropped SYN's
  * retransmission), the rest timeout_ms.
  */
-static int open_conn(const struct opts *o, SSL_CTX *ctx, SSL **ssl, int timeout_ms,
-		     int syn_ms)
+static int open_conn_to(const struct opts *o, struct in_addr a, SSL_CTX *ctx, SSL **ssl,
+			int timeout_ms, int syn_ms)
 {
-	struct in_addr a = o->addr;
 	int fd, ret;
 
 	*ssl = NULL;
@@ -258,6 +264,12 @@ static int open_conn(const struct opts *o, SSL_CTX *ctx, SSL **ssl, int timeout_
 	return fd;
 }
 
+static int open_conn(const struct opts *o, SSL_CTX *ctx, SSL **ssl, int timeout_ms,
+		     int syn_ms)
+{
+	return open_conn_to(o, o->addr, ctx, ssl, timeout_ms, syn_ms);
+}
+
 static void close_conn(int fd, SSL *ssl)
 {
 	if (ssl)
@@ -281,36 +293,73 @@ static double pct(const uint64_t *v, int n, double p)
 	return n ? (double)v[i] / 1000.0 : 0;
 }
 
+/* The connection times to one address. */
+struct lat {
+	uint64_t *t;
+	int n, fails, last_err;
+};
+
+static void lat_sort(struct lat *l)
+{
+	qsort(l->t, l->n, sizeof(*l->t), cmp_u64);
+}
+
+/* The figures of l as JSON members (no braces). */
+static void lat_print(const struct lat *l)
+{
+	printf("\"n\": %d, \"failed\": %d, \"p50_us\": %.1f, \"p90_us\": %.1f, "
+	       "\"p99_us\": %.1f, \"min_us\": %.1f, \"max_us\": %.1f",
+	       l->n, l->fails, pct(l->t, l->n, 0.5), pct(l->t, l->n, 0.9),
+	       pct(l->t, l->n, 0.99), pct(l->t, l->n, 0), pct(l->t, l->n, 1));
+	if (l->last_err)
+		printf(", \"error\": \"%s\"", strerror(l->last_err));
+}
+
 static int run_latency(const struct opts *o, SSL_CTX *ctx)
 {
-	uint64_t *t = calloc(o->count, sizeof(*t));
-	int i, n = 0, fails = 0, last_err = 0;
+	bool paired = o->pair.s_addr != 0;
+	int per = paired ? 2 : 1, i, ret = 1;
+	struct lat l[2] = {};
 
-	if (!t)
-		return 1;
-	for (i = 0; i < o->warmup + o->count; i++) {
+	l[0].t = calloc(o->count, sizeof(uint64_t));
+	l[1].t = calloc(o->count, sizeof(uint64_t));
+	if (!l[0].t || !l[1].t)
+		goto out;
+	for (i = 0; i < per * (o->warmup + o->count); i++) {
+		/* A B, then B A: each goes first in half of the pairs */
+		int k = paired ? (i & 1) ^ ((i >> 1) & 1) : 0;
+		struct in_addr to = k ? o->pair : o->addr;
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC), t1;
 		SSL *ssl;
-		int fd = open_conn(o, ctx, &ssl, 2000, 2000);
+		int fd = open_conn_to(o, to, ctx, &ssl, 2000, 2000);
 
 		t1 = now_ns(CLOCK_MONOTONIC);
 		if (fd < 0) {
-			fails++;
-			last_err = -fd;
+			l[k].fails++;
+			l[k].last_err = -fd;
 			continue;
 		}
 		close_conn(fd, ssl);
-		if (i >= o->warmup)
-			t[n++] = t1 - t0;
+		if (i / per >= o->warmup && l[k].n < o->count)
+			l[k].t[l[k].n++] = t1 - t0;
 	}
-	qsort(t, n, sizeof(*t), cmp_u64);
-	printf("{\"n\": %d, \"failed\": %d, \"p50_us\": %.1f, \"p90_us\": %.1f, "
-	       "\"p99_us\": %.1f, \"min_us\": %.1f, \"max_us\": %.1f%s%s%s}\n",
-	       n, fails, pct(t, n, 0.5), pct(t, n, 0.9), pct(t, n, 0.99),
-	       pct(t, n, 0), pct(t, n, 1), last_err ? ", \"error\": \"" : "",
-	       last_err ? strerror(last_err) : "", last_err ? "\"" : "");
-	free(t);
-	return n ? 0 : 1;
+	lat_sort(&l[0]);
+	lat_sort(&l[1]);
+	printf("{");
+	lat_print(&l[0]);
+	if (paired) {
+		printf(", \"pair\": {");
+		lat_print(&l[1]);
+		printf("}, \"added_p50_us\": %.1f, \"added_p99_us\": %.1f",
+		       pct(l[0].t, l[0].n, 0.5) - pct(l[1].t, l[1].n, 0.5),
+		       pct(l[0].t, l[0].n, 0.99) - pct(l[1].t, l[1].n, 0.99));
+	}
+	printf("}\n");
+	ret = l[0].n && (!paired || l[1].n) ? 0 : 1;
+out:
+	free(l[0].t);
+	free(l[1].t);
+	return ret;
 }
 
 /*
@@ -642,6 +691,7 @@ int main(int argc, char **argv)
 		{ "interval-us", required_argument, NULL, 'i' },
 		{ "run-after-ms", required_argument, NULL, 'R' },
 		{ "refuse", no_argument, NULL, 'F' },
+		{ "pair", required_argument, NULL, 'A' },
 		{}
 	};
 	struct opts o = { .port = 443, .count = 1000, .warmup = 50, .timeout_ms = 10000,
@@ -671,11 +721,16 @@ int main(int argc, char **argv)
 		case 'i': o.interval_us = atoi(optarg); break;
 		case 'R': o.run_after_ms = atoi(optarg); break;
 		case 'F': o.refuse = true; break;
+		case 'A':
+			if (inet_pton(AF_INET, optarg, &o.pair) != 1)
+				goto usage;
+			break;
 		default: goto usage;
 		}
 	}
 	if ((optind != argc && !o.probe) || o.count < 1 || o.interval_us < 10 ||
-	    (o.use_dns && !o.sni) || (!o.use_dns && !o.addr.s_addr))
+	    (o.use_dns && !o.sni) || (!o.use_dns && !o.addr.s_addr) ||
+	    (o.pair.s_addr && (o.use_dns || o.probe || o.get)))
 		goto usage;
 	srand((unsigned int)now_ns(CLOCK_MONOTONIC));
 
@@ -698,7 +753,7 @@ int main(int argc, char **argv)
 	return c;
 usage:
 	fprintf(stderr, "usage: " PROG " --addr A | --dns SERVER --sni NAME, --port P "
-		"[--sni NAME] [--count N] [--warmup N] [--plain] [--get PATH] "
+		"[--sni NAME] [--count N] [--warmup N] [--plain] [--pair B] [--get PATH] "
 		"[--probe [--timeout-ms MS] [--interval-us US] [--run-after-ms MS] "
 		"[-- COMMAND...]]\n");
 	return 2;

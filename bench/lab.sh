@@ -9,6 +9,8 @@
 #
 #   host 198.18.0.1/24 (+ .3) <-veth-> 198.18.0.2/24 sandbox
 #   host 198.18.1.1/24        <-tap--> 198.18.1.2/24 sandbox (egress-taprelay)
+#   host 198.18.2.1/24        <-veth-> 198.18.2.2/24 sandbox (the pair: never
+#                                      anything attached, for paired timings)
 #
 # Callers set BUILDDIR and call lab_init; lab_cleanup runs on EXIT.
 
@@ -20,11 +22,15 @@ HIF=${LAB_P}h0
 SIF=${LAB_P}s0
 HTAP=${LAB_P}h1
 STAP=${LAB_P}s1
+PIF=${LAB_P}h2
+PSIF=${LAB_P}s2
 HOST_IP=198.18.0.1
 HOST_IP2=198.18.0.3
 SB_IP=198.18.0.2
 HOST_TAP_IP=198.18.1.1
 SB_TAP_IP=198.18.1.2
+HOST_PAIR_IP=198.18.2.1
+SB_PAIR_IP=198.18.2.2
 LAB_NAME=lab.example
 LAB_DIR=
 LAB_BPFFS=/sys/fs/bpf/ebe-$$
@@ -94,6 +100,11 @@ lab_up() {
 	ip -n "$SBNS" addr add "$SB_IP/24" dev "$SIF"
 	ip -n "$HOSTNS" link set "$HIF" up
 	ip -n "$SBNS" link set "$SIF" up
+	ip -n "$HOSTNS" link add "$PIF" type veth peer name "$PSIF" netns "$SBNS"
+	ip -n "$HOSTNS" addr add "$HOST_PAIR_IP/24" dev "$PIF"
+	ip -n "$SBNS" addr add "$SB_PAIR_IP/24" dev "$PSIF"
+	ip -n "$HOSTNS" link set "$PIF" up
+	ip -n "$SBNS" link set "$PSIF" up
 	if [[ -n $TAPRELAY ]]; then
 		"$TAPRELAY" --daemon --pidfile "$LAB_DIR/taprelay.pid" \
 			--guest-ns "$SBNS" --guest-tap "$STAP" \
@@ -109,6 +120,7 @@ lab_up() {
 		ip -n "$SBNS" link set "$STAP" up
 	fi
 	insb ping -c1 -W2 "$HOST_IP" >/dev/null || die "the lab's veth does not pass traffic"
+	insb ping -c1 -W2 "$HOST_PAIR_IP" >/dev/null || die "the lab's pair veth does not pass traffic"
 }
 
 # iperf3, nginx (TLS on 443: / and a large /big), dnsmasq (the lab's names:

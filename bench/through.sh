@@ -79,10 +79,12 @@ connect_one() {
 			die "egressd: $LAB_NAME not reachable by name"
 		;;
 	esac
-	out=$(insb "$CONNECT" --addr "$HOST_IP" --sni "$LAB_NAME" --count "$conns" --warmup 50)
+	# paired: every other connection over the pair veth, which has nothing attached
+	out=$(insb "$CONNECT" --addr "$HOST_IP" --pair "$HOST_PAIR_IP" --sni "$LAB_NAME" \
+		--count "$conns" --warmup 50)
 	[[ $how != none ]] && egressd_sandbox_del sb
 	jq -c --arg h "$how" '{how: $h} + .' <<<"$out" >>"$conn"
-	say "connect: $how: $(jq -c '{p50_us, p99_us, failed}' <<<"$out")"
+	say "connect: $how: $(jq -c '{p50_us, p99_us, failed, added_p50_us, added_p99_us}' <<<"$out")"
 }
 # the order rotates from run to run, so that a drift over the runs (caches,
 # other work on the machine) falls on each configuration alike
@@ -103,7 +105,10 @@ jq -s --slurpfile c "$conn" --arg tapwhy "$TAPRELAY_WHY" --argjson reps "$reps" 
   ($t | map(select(.prog == "none")) | map({key: "\(.kind)/\(.streams)", value: .gbit_s}) | from_entries) as $base |
   ($t | map(. + {ratio: (if $base["\(.kind)/\(.streams)"] and .gbit_s then .gbit_s / $base["\(.kind)/\(.streams)"] | r3 else null end)})) as $tt |
   ($c | group_by(.how) | map({key: .[0].how, value: {p50_us: (map(.p50_us) | med),
-     p99_us: (map(.p99_us) | med), failed: (map(.failed) | add), n: (map(.n) | add)}}) | from_entries) as $cc |
+     p99_us: (map(.p99_us) | med), failed: (map(.failed + .pair.failed) | add), n: (map(.n) | add),
+     pair_p50_us: (map(.pair.p50_us) | med), pair_p99_us: (map(.pair.p99_us) | med),
+     added_p50_us: (map(.added_p50_us) | med | r1), added_p99_us: (map(.added_p99_us) | med | r1),
+     added_p50_runs: map(.added_p50_us)}}) | from_entries) as $cc |
   def worst($kind): [$tt[] | select(.kind == $kind and .prog == "egressd") | .ratio] |
      if length == 0 or any(. == null) then null else min end;
   {
@@ -114,7 +119,7 @@ jq -s --slurpfile c "$conn" --arg tapwhy "$TAPRELAY_WHY" --argjson reps "$reps" 
     summary: {
       throughput_ratio_veth: worst("veth"),
       throughput_ratio_tap: worst("tap"),
-      connect_p50_added_us: ([$cc.ip.p50_us - $cc.none.p50_us, $cc.name.p50_us - $cc.none.p50_us] | max | r1),
-      connect_p99_added_us: ([$cc.ip.p99_us - $cc.none.p99_us, $cc.name.p99_us - $cc.none.p99_us] | max | r1)
+      connect_p50_added_us: ([$cc.ip.added_p50_us, $cc.name.added_p50_us] | if any(. == null) then null else max end),
+      connect_p99_added_us: ([$cc.ip.added_p99_us, $cc.name.added_p99_us] | if any(. == null) then null else max end)
     }
   }' "$res"
