@@ -708,13 +708,50 @@ deny:
 	return enforce(ctx, p, &out.d);
 }
 
-/* Global (verified on its own): the TCP/UDP/ICMP/other flow path. */
+/*
+ * The source check (DESIGN section 4, L2): XDP_DROP, the frame refused, or
+ * 0 when its source is the sandbox's or the sandbox has none registered.
+ * Global: its key stays off its callers' frames.
+ */
+__noinline int src_refused(const struct egress_sandbox *sb, const struct pkt *p)
+{
+	if (!sb || !p)
+		return XDP_DROP;
+	if (!(sb->flags & EGRESS_SB_F_CHECK_IP) || src_addr_allowed(sb, p->saddr))
+		return 0;
+	return refuse(sb, p, EGRESS_REASON_SPOOFED_SOURCE);
+}
+
+/*
+ * Whether a frame of flow f is one to pass at once: f decided and allowed
+ * under the current policy, the frame needing nothing more (no SYN, no held
+ * bytes to compare it with). Such a frame skips the source check: its flow
+ * was recorded only after its first packet passed that check, and a
+ * sandbox's addresses are set only together with a new flow table. Not for
+ * connections opened from outside (tc_to_sandbox recorded those, from a
+ * packet to the sandbox).
+ */
+EG_INLINE bool flow_established(const struct egress_sandbox *sb, const struct pkt *p,
+				const struct egress_flow *f)
+{
+	return f && !(f->flags & EGRESS_FLOW_F_INBOUND) &&
+	       f->generation == sb->generation && f->state == EGRESS_FLOW_DECIDED &&
+	       f->verdict == EGRESS_ALLOWED &&
+	       (p->l4proto != IPPROTO_TCP ||
+		(!(p->tcp_flags & EG_TCP_SYN) &&
+		 (!(f->flags & EGRESS_FLOW_F_HELLO) || !p->payload_len)));
+}
+
+/*
+ * Global (verified on its own): the TCP/UDP/ICMP/other flow path, the
+ * source check included (after the flow lookup: see flow_established()).
+ */
 __noinline int handle_flow(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 			   const struct pkt *p)
 {
 	struct egress_flow_key key = {};
+	struct egress_flow *f = NULL;
 	struct binding_info *bi;
-	struct egress_flow *f;
 	struct decision d;
 	void *table;
 
@@ -724,6 +761,15 @@ __noinline int handle_flow(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 	key.dport = p->dport;
 	key.l4proto = p->l4proto;
 	table = bpf_map_lookup_elem(&flows, &sb->id);
+	if (table) {
+		eg_memcpy(key.saddr, p->saddr, 16);
+		eg_memcpy(key.daddr, p->daddr, 16);
+		f = bpf_map_lookup_elem(table, &key);
+		if (flow_established(sb, p, f))
+			return XDP_PASS;
+	}
+	if (src_refused(sb, p))
+		return XDP_DROP;
 	if (!table) {
 		/* Userspace registered no flow table: decide every packet. */
 		stat_add(EGRESS_STAT_NO_FLOW_TABLE, 1);
@@ -734,10 +780,6 @@ __noinline int handle_flow(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 		emit(sb, p, &d, pkt_proto(p));
 		return enforce(ctx, p, &d);
 	}
-	eg_memcpy(key.saddr, p->saddr, 16);
-	eg_memcpy(key.daddr, p->daddr, 16);
-
-	f = bpf_map_lookup_elem(table, &key);
 	if (f && (f->flags & EGRESS_FLOW_F_INBOUND)) {
 		/* replies to a connection from outside; deny-all stops even those */
 		return sb->mode == EGRESS_MODE_DENY_ALL ? XDP_DROP : XDP_PASS;
@@ -829,41 +871,6 @@ __noinline int fragment(const struct egress_sandbox *sb, const struct pkt *p)
 	return d.verdict == EGRESS_ALLOWED ? XDP_PASS : XDP_DROP;
 }
 
-/*
- * A frame of a flow decided and allowed under the current policy that needs
- * nothing more (no SYN, no held bytes to compare it with): passed before
- * anything else is looked up. Before the source check too: the flow was
- * recorded after its first packet passed that check, and a sandbox's
- * addresses are set only together with a new flow table. Not for
- * connections opened from outside (tc_to_sandbox recorded those, from a
- * packet to the sandbox), DNS, or fragments. 1 or 0. Global: its key
- * stays off from_sandbox's frame.
- */
-__noinline int established(const struct egress_sandbox *sb, const struct pkt *p)
-{
-	struct egress_flow_key key = {};
-	struct egress_flow *f;
-	void *table;
-
-	if (!sb || !p || (p->flags & PKT_F_FRAG) || !p->family)
-		return false;
-	if (p->dport == EG_DNS_PORT &&
-	    (p->l4proto == IPPROTO_UDP || p->l4proto == IPPROTO_TCP))
-		return false;
-	if (p->l4proto == IPPROTO_TCP && (p->tcp_flags & EG_TCP_SYN))
-		return false;
-	table = bpf_map_lookup_elem(&flows, &sb->id);
-	if (!table)
-		return false;
-	flow_key_from_pkt(&key, p);
-	f = bpf_map_lookup_elem(table, &key);
-	return f && !(f->flags & EGRESS_FLOW_F_INBOUND) &&
-	       f->generation == sb->generation && f->state == EGRESS_FLOW_DECIDED &&
-	       f->verdict == EGRESS_ALLOWED &&
-	       (p->l4proto != IPPROTO_TCP || !(f->flags & EGRESS_FLOW_F_HELLO) ||
-		!p->payload_len);
-}
-
 /* A frame the guest sent: XDP_PASS, XDP_DROP or XDP_TX (answered). */
 EG_INLINE int from_sandbox(eg_ctx_t *ctx)
 {
@@ -899,19 +906,16 @@ EG_INLINE int from_sandbox(eg_ctx_t *ctx)
 			return refuse(sb, &p, EGRESS_REASON_SPOOFED_SOURCE);
 		return XDP_PASS;
 	}
-	if (always_passes(&p) || established(sb, &p))
+	if (always_passes(&p))
 		return XDP_PASS;
-	if ((sb->flags & EGRESS_SB_F_CHECK_IP) && !src_addr_allowed(sb, p.saddr))
-		return refuse(sb, &p, EGRESS_REASON_SPOOFED_SOURCE);
-
 	if (p.flags & PKT_F_FRAG)
-		return fragment(sb, &p);
+		return src_refused(sb, &p) ?: fragment(sb, &p);
 	if (p.l4proto == IPPROTO_UDP && p.dport == EG_DNS_PORT)
-		return handle_dns(ctx, sb, &p);
+		return src_refused(sb, &p) ?: handle_dns(ctx, sb, &p);
 	if (p.l4proto == IPPROTO_TCP && p.dport == EG_DNS_PORT &&
 	    (sb->mode == EGRESS_MODE_DENY || sb->mode == EGRESS_MODE_WARN))
-		return handle_dns_tcp(ctx, sb, &p);
-	return handle_flow(ctx, sb, &p);
+		return src_refused(sb, &p) ?: handle_dns_tcp(ctx, sb, &p);
+	return handle_flow(ctx, sb, &p);	/* checks the source itself */
 }
 
 #ifdef EG_TC_INGRESS
