@@ -433,7 +433,8 @@ __noinline int stream_inspect(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 		out->status = pending ? STREAM_OUT_OF_ORDER : STREAM_REWRITE;
 		return 0;
 	}
-	h = bpf_map_lookup_elem(tab, key);
+	/* a flow that holds no bytes has no entry (any left over is replaced) */
+	h = f->flags & EGRESS_FLOW_F_HELLO ? bpf_map_lookup_elem(tab, key) : NULL;
 	if (!h && pending && (f->flags & EGRESS_FLOW_F_HELLO)) {
 		/* its held bytes were evicted for another flow's: fail closed */
 		return stream_fail(out, EGRESS_REASON_HELLO_TABLE_FULL), 0;
@@ -453,7 +454,7 @@ __noinline int stream_inspect(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 			return 0;
 		}
 		init = bpf_map_lookup_elem(&hello_zero, &zero);
-		if (!init || bpf_map_update_elem(tab, key, init, BPF_NOEXIST))
+		if (!init || bpf_map_update_elem(tab, key, init, BPF_ANY))
 			return stream_fail(out, EGRESS_REASON_HELLO_TABLE_FULL), 0;
 		h = bpf_map_lookup_elem(tab, key);
 		if (!h)
