@@ -107,8 +107,8 @@ jq -s --slurpfile c "$conn" --arg tapwhy "$TAPRELAY_WHY" --argjson reps "$reps" 
   ($c | group_by(.how) | map({key: .[0].how, value: {p50_us: (map(.p50_us) | med),
      p99_us: (map(.p99_us) | med), failed: (map(.failed + .pair.failed) | add), n: (map(.n) | add),
      pair_p50_us: (map(.pair.p50_us) | med), pair_p99_us: (map(.pair.p99_us) | med),
-     added_p50_us: (map(.added_p50_us) | med | r1), added_p99_us: (map(.added_p99_us) | med | r1),
-     added_p50_runs: map(.added_p50_us)}}) | from_entries) as $cc |
+     added_p50_us: (map(.added_p50_us) | med | r1), added_p99_us: (map(.added_p99_us) | med | r1)}})
+     | from_entries) as $cc |
   def worst($kind): [$tt[] | select(.kind == $kind and .prog == "egressd") | .ratio] |
      if length == 0 or any(. == null) then null else min end;
   {

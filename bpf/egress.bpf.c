@@ -757,13 +757,9 @@ __noinline int handle_flow(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 
 	if (!sb || !p)
 		return XDP_DROP;
-	key.sport = p->sport;
-	key.dport = p->dport;
-	key.l4proto = p->l4proto;
 	table = bpf_map_lookup_elem(&flows, &sb->id);
 	if (table) {
-		eg_memcpy(key.saddr, p->saddr, 16);
-		eg_memcpy(key.daddr, p->daddr, 16);
+		flow_key_from_pkt(&key, p);
 		f = bpf_map_lookup_elem(table, &key);
 		if (flow_established(sb, p, f))
 			return XDP_PASS;
@@ -786,11 +782,8 @@ __noinline int handle_flow(eg_ctx_t *ctx, const struct egress_sandbox *sb,
 	}
 	if (p->l4proto == IPPROTO_TCP)
 		return handle_tcp(ctx, sb, p, table, &key, f);
-	if (f && f->generation == sb->generation) {
-		if (f->verdict == EGRESS_ALLOWED)
-			return XDP_PASS;
-		return XDP_DROP;
-	}
+	if (f && f->generation == sb->generation)
+		return XDP_DROP;	/* denied: an allowed flow's frame passed above */
 
 	bi = binding_info_room();
 	if (bi)
